@@ -1,0 +1,146 @@
+/**
+ * The plain data that flows between the pipeline's pure steps:
+ *   parse (bytes -> ParsedMail) -> classify -> thread -> map (-> payload + decision).
+ * Nothing here holds a stream, a socket or a handle; everything is JSON-serialisable.
+ */
+
+export interface MailAddress {
+  /** Display name, decoded (may be empty). */
+  name: string;
+  /** The address as written (local part case preserved), may be empty for groups/garbage. */
+  address: string;
+}
+
+export interface HeaderField {
+  /** Field name as written (case preserved). */
+  name: string;
+  /** Unfolded value with RFC 2047 encoded-words decoded. */
+  value: string;
+}
+
+export interface MimePartInfo {
+  /** Dotted part path, "1", "1.2", ... */
+  path: string;
+  contentType: string;
+  disposition?: string;
+  filename?: string;
+  contentId?: string;
+  /** Decoded size in bytes (0 for multipart containers). */
+  size: number;
+}
+
+/**
+ * Report parts whose content the classifier needs (RFC 3464 delivery-status, RFC 6533 global
+ * delivery-status, RFC 5965 feedback-report, RFC 8098 disposition-notification, and the header block
+ * of a returned message: text/rfc822-headers or the head of message/rfc822), captured as text up to
+ * limits.maxReportPartBytes each.
+ */
+export interface CapturedPart {
+  contentType: string;
+  text: string;
+  truncated: boolean;
+}
+
+export interface InlineImage {
+  contentId: string;
+  contentType: string;
+  /** Base64 of the image, present only while the per-mail inline budget allowed it. */
+  base64?: string;
+  size: number;
+  filename?: string;
+}
+
+export interface ParsedMail {
+  /** Size of the raw mail in bytes. */
+  size: number;
+  /** The raw top-level header block, bytes decoded to text (UTF-8 when valid, else Latin-1). */
+  headerBlock: string;
+  /** Top-level header fields in order, decoded. */
+  headers: HeaderField[];
+  /** Message-Id as written (with angle brackets when the mail had them); undefined when absent. */
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string;
+  subject: string;
+  from?: MailAddress;
+  sender?: MailAddress;
+  replyTo: MailAddress[];
+  to: MailAddress[];
+  cc: MailAddress[];
+  bcc: MailAddress[];
+  /** The Date header as written. */
+  dateHeader?: string;
+  /** The Date header as ISO 8601 with its own offset; undefined when missing or unparsable. */
+  date?: string;
+  /** Dates of the Received headers, newest first, ISO 8601 with offsets. */
+  receivedDates: string[];
+  /** The top-level Content-Type value (lower case, no parameters). */
+  contentType: string;
+  /** Top-level Content-Type parameters (lower-case names). */
+  contentTypeParams: Record<string, string>;
+  text?: string;
+  html?: string;
+  parts: MimePartInfo[];
+  captured: CapturedPart[];
+  inlineImages: InlineImage[];
+  attachments: { filename?: string; contentType: string; size: number }[];
+  /** Problems noticed while parsing that did not stop it (truncated MIME, bad charset, ...). */
+  problems: string[];
+}
+
+export type MailKind =
+  | 'message'
+  | 'bounce'
+  | 'delivery-report'
+  | 'delivery-delay'
+  | 'auto-reply'
+  | 'out-of-office'
+  | 'feedback-report'
+  | 'read-receipt';
+
+export interface BounceRecipient {
+  address: string;
+  /** Enhanced status code (RFC 3463), e.g. "5.1.1"; inferred when the report gave none. */
+  status: string | null;
+  action: string | null;
+  diagnostic?: string;
+  remoteMta?: string;
+  originalRecipient?: string;
+}
+
+export interface BounceInfo {
+  permanent: boolean | null;
+  recipients: BounceRecipient[];
+  /** Message-Id of the mail that bounced, with angle brackets. */
+  originalMessageId?: string;
+}
+
+export interface Classification {
+  kind: MailKind;
+  /** Short human-readable reasons, e.g. "Auto-Submitted: auto-replied". */
+  evidence: string[];
+  /** Present for bounce, delivery-report, delivery-delay (and feedback-report recipients). */
+  bounce?: BounceInfo;
+}
+
+export type MatchedBy = 'in-reply-to' | 'references' | 'subject-tag' | 'bounce-original' | 'none';
+
+export interface ThreadDecision {
+  matchedBy: MatchedBy;
+  parentMessageId?: string;
+  ticketId?: number;
+  /** The ids and tags that were considered, in the order they were tried. */
+  candidates: string[];
+}
+
+export interface Decision {
+  messageId: string;
+  /** True when the mail had no Message-Id and one was derived from its header block. */
+  messageIdDerived?: boolean;
+  createdAtSource: 'date' | 'received' | 'none';
+  classification: Classification;
+  bounce?: BounceInfo;
+  thread: ThreadDecision;
+  /** Problems that did not stop mapping (truncations, fallbacks, parse oddities). */
+  notes: string[];
+}
