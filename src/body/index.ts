@@ -1,0 +1,42 @@
+import type { Limits } from '../limits.js';
+import type { ParsedMail } from '../types.js';
+import type { BodyConfig } from './config-schema.js';
+import { htmlToText } from './html-text.js';
+import { sanitizeHtmlBody } from './sanitize.js';
+
+export interface RenderedBodies {
+  type: 'Html' | 'Plain';
+  body: string;
+  htmlBody: string;
+  notes: string[];
+}
+
+/**
+ * Body and HtmlBody for one mail. Pure: no I/O, same input gives the same output.
+ * Body is the text part when the mail has one (the sender's own plain rendering is the most faithful),
+ * else the HTML converted to text; HtmlBody is the HTML made safe to render inside SuperOffice.
+ */
+export function renderBodies(mail: ParsedMail, opts: { body: BodyConfig; limits: Limits }): RenderedBodies {
+  const notes: string[] = [];
+  let htmlBody = '';
+  if (mail.html !== undefined) {
+    const s = sanitizeHtmlBody(mail.html, mail.inlineImages, opts);
+    htmlBody = s.html;
+    notes.push(...s.notes);
+  }
+  let body: string;
+  if (mail.text !== undefined && mail.text.trim() !== '') {
+    body = mail.text;
+  } else if (mail.html !== undefined) {
+    const t = htmlToText(mail.html, opts.limits);
+    body = t.text;
+    notes.push(...t.notes);
+  } else {
+    body = mail.text ?? '';
+  }
+  if (body.length > opts.limits.maxBodyChars) {
+    notes.push(`body truncated to ${opts.limits.maxBodyChars} characters (limit maxBodyChars)`);
+    body = `${body.slice(0, opts.limits.maxBodyChars)}\n\n[mail2ticket: body truncated at ${opts.limits.maxBodyChars} characters]`;
+  }
+  return { type: mail.html !== undefined ? 'Html' : 'Plain', body, htmlBody, notes };
+}
