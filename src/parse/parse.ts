@@ -1,0 +1,334 @@
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type AttachmentStream, MailParser, type MessageText } from 'mailparser';
+import { Mail2TicketError } from '../errors.js';
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+import type { CapturedPart, InlineImage, MimePartInfo, ParsedMail } from '../types.js';
+import { toMailAddress, toMailAddresses } from './addresses.js';
+import { parseMailDate, receivedDate } from './date.js';
+import {
+  bytesToText,
+  decodeFields,
+  findHeaderEnd,
+  headerValue,
+  headerValues,
+  splitHeaderFields,
+} from './header-block.js';
+import { mailParserOptions } from './mailparser-options.js';
+
+/**
+ * Parts whose text the classifier reads: RFC 3464 / RFC 6533 delivery status, RFC 5965 feedback
+ * reports, RFC 8098 disposition notifications, and the returned message's headers
+ * (text/rfc822-headers from RFC 6522, or the head of an attached message/rfc822).
+ */
+const CAPTURED_TYPES = new Set([
+  'message/delivery-status',
+  'message/global-delivery-status',
+  'text/rfc822-headers',
+  'message/global-headers',
+  'message/feedback-report',
+  'message/disposition-notification',
+  'message/global-disposition-notification',
+  'message/rfc822',
+  'message/global',
+]);
+
+export interface ParseOptions {
+  limits?: Limits;
+}
+
+/**
+ * Parse one mail: bytes in, a plain ParsedMail out. The input is streamed through mailparser's
+ * MailParser; attachment content is drained as it arrives (only report parts and inline images
+ * within budget are kept), so memory does not grow with attachment size.
+ *
+ * Throws Mail2TicketError for mail that cannot become a payload; oddities that still parse are
+ * listed in `problems`.
+ */
+export async function parseMail(input: Buffer | Readable, options: ParseOptions = {}): Promise<ParsedMail> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const source = Buffer.isBuffer(input) ? Readable.from([input]) : input;
+  const tap = new HeaderTap(limits);
+  const parser = new MailParser(mailParserOptions(limits));
+  const collector = new Collector(limits);
+  parser.on('data', (data: AttachmentStream | MessageText) => collector.onData(data));
+  parser.on('headers', (headers: Map<string, unknown>) => {
+    collector.topHeaders ??= headers;
+  });
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), limits.parseTimeoutMs);
+  try {
+    await pipeline(source, tap, parser, { signal: controller.signal });
+    await collector.settled();
+  } catch (err) {
+    source.destroy();
+    throw classifyParseError(err, tap, limits, controller.signal.aborted);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (tap.size === 0) throw new Mail2TicketError('E_MAIL_EMPTY', 'the mail is empty (0 bytes)');
+  if (collector.depthExceeded) {
+    throw new Mail2TicketError(
+      'E_MIME_TOO_DEEP',
+      `MIME structure is nested more than ${limits.maxMimeDepth} levels deep (part ${collector.depthExceeded})`,
+    );
+  }
+  return buildParsedMail(tap, collector, limits);
+}
+
+function classifyParseError(
+  err: unknown,
+  tap: HeaderTap,
+  limits: Limits,
+  timedOut: boolean,
+): Mail2TicketError {
+  if (err instanceof Mail2TicketError) return err;
+  if (tap.error) return tap.error;
+  if (timedOut) {
+    return new Mail2TicketError('E_PARSE_TIMEOUT', `parsing took longer than ${limits.parseTimeoutMs} ms`);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (/child nodes|too many/i.test(message)) {
+    return new Mail2TicketError(
+      'E_MIME_TOO_MANY_PARTS',
+      `MIME structure has more than ${limits.maxMimeParts} parts`,
+    );
+  }
+  if (/head|header/i.test(message) && /size|large|long|exceed/i.test(message)) {
+    return new Mail2TicketError(
+      'E_HEADER_TOO_LARGE',
+      `a MIME part's header block is larger than ${limits.maxHeaderBytes} bytes`,
+    );
+  }
+  return new Mail2TicketError('E_MIME_MALFORMED', `malformed MIME: ${message}`, { cause: err });
+}
+
+/**
+ * Passes bytes through unchanged while counting them (maxMailBytes) and keeping a copy of the
+ * top-level header block (maxHeaderBytes). Everything after the header block is not retained.
+ */
+class HeaderTap extends Transform {
+  size = 0;
+  error: Mail2TicketError | undefined;
+  private head: Buffer[] = [];
+  private headLength = 0;
+  private headDone = false;
+  headerBytes: Buffer = Buffer.alloc(0);
+  nulBytes = false;
+
+  constructor(private readonly limits: Limits) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.size > this.limits.maxMailBytes) {
+      this.error = new Mail2TicketError(
+        'E_MAIL_TOO_LARGE',
+        `the mail is larger than the limit of ${this.limits.maxMailBytes} bytes (maxMailBytes)`,
+      );
+      callback(this.error);
+      return;
+    }
+    if (!this.nulBytes && chunk.includes(0)) this.nulBytes = true;
+    if (!this.headDone) {
+      const searchFrom = Math.max(0, this.headLength - 3);
+      this.head.push(chunk);
+      this.headLength += chunk.length;
+      const joined = Buffer.concat(this.head);
+      const end = findHeaderEnd(joined, searchFrom);
+      if (end) {
+        this.finishHead(joined.subarray(0, end.end));
+      } else if (this.headLength > this.limits.maxHeaderBytes) {
+        this.error = new Mail2TicketError(
+          'E_HEADER_TOO_LARGE',
+          `the header block is larger than the limit of ${this.limits.maxHeaderBytes} bytes (maxHeaderBytes)`,
+        );
+        callback(this.error);
+        return;
+      } else {
+        this.head = [joined];
+      }
+    }
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    // A mail that is all header (no empty line) is legal (RFC 5322 3.5: the body is optional).
+    if (!this.headDone) this.finishHead(Buffer.concat(this.head));
+    callback();
+  }
+
+  private finishHead(block: Buffer): void {
+    this.headDone = true;
+    this.headerBytes = Buffer.from(block); // copy: do not pin the whole first chunk
+    this.head = [];
+  }
+}
+
+/** Receives MailParser's objects: text once at the end, attachments as streams. */
+class Collector {
+  text: string | undefined;
+  html: string | undefined;
+  parts: MimePartInfo[] = [];
+  captured: CapturedPart[] = [];
+  inlineImages: InlineImage[] = [];
+  attachments: { filename?: string; contentType: string; size: number }[] = [];
+  problems: string[] = [];
+  depthExceeded: string | undefined;
+  /** mailparser's parsed top-level headers (addresses come from here). */
+  topHeaders: Map<string, unknown> | undefined;
+  private inlineBudget: number;
+  private pending: Promise<void>[] = [];
+
+  constructor(private readonly limits: Limits) {
+    this.inlineBudget = limits.maxInlineImageBytes;
+  }
+
+  onData(data: AttachmentStream | MessageText): void {
+    if (data.type === 'text') {
+      this.text = data.text;
+      this.html = data.html === undefined ? undefined : String(data.html);
+      return;
+    }
+    this.pending.push(this.onAttachment(data));
+  }
+
+  settled(): Promise<void> {
+    return Promise.all(this.pending).then(() => undefined);
+  }
+
+  private async onAttachment(att: AttachmentStream): Promise<void> {
+    const contentType = (att.contentType || 'application/octet-stream').toLowerCase();
+    const path = att.partId ?? '1';
+    if (path.split('.').length > this.limits.maxMimeDepth && !this.depthExceeded) this.depthExceeded = path;
+    const capture = CAPTURED_TYPES.has(contentType);
+    const inlineImage = !capture && att.cid !== undefined && contentType.startsWith('image/');
+    const keepLimit = capture ? this.limits.maxReportPartBytes : inlineImage ? this.inlineBudget : 0;
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let size = 0;
+    try {
+      for await (const chunk of att.content as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (keptBytes < keepLimit) {
+          const slice = chunk.subarray(0, keepLimit - keptBytes);
+          kept.push(slice);
+          keptBytes += slice.length;
+        }
+      }
+    } finally {
+      att.release?.();
+    }
+    const info: MimePartInfo = { path, contentType, size };
+    if (att.contentDisposition) info.disposition = att.contentDisposition;
+    if (att.filename) info.filename = att.filename;
+    if (att.cid) info.contentId = att.cid;
+    this.parts.push(info);
+    if (capture) {
+      this.captured.push({
+        contentType,
+        text: bytesToText(Buffer.concat(kept)),
+        truncated: size > keptBytes,
+      });
+      return;
+    }
+    if (inlineImage) {
+      const image: InlineImage = { contentId: att.cid!, contentType, size };
+      if (att.filename) image.filename = att.filename;
+      if (size <= this.inlineBudget && keptBytes === size) {
+        image.base64 = Buffer.concat(kept).toString('base64');
+        this.inlineBudget -= size;
+      }
+      this.inlineImages.push(image);
+      return;
+    }
+    const entry: { filename?: string; contentType: string; size: number } = { contentType, size };
+    if (att.filename) entry.filename = att.filename;
+    this.attachments.push(entry);
+  }
+}
+
+function buildParsedMail(tap: HeaderTap, c: Collector, limits: Limits): ParsedMail {
+  const problems = [...c.problems];
+  const headerBlock = bytesToText(tap.headerBytes);
+  const split = splitHeaderFields(headerBlock, limits.maxHeaderFields);
+  if (split.skippedLines) problems.push(`${split.skippedLines} malformed header line(s) skipped`);
+  if (split.droppedFields) {
+    problems.push(
+      `${split.droppedFields} header field(s) beyond the limit of ${limits.maxHeaderFields} dropped`,
+    );
+  }
+  if (tap.nulBytes) problems.push('the mail contains NUL bytes');
+  const headers = decodeFields(split.fields);
+  const get = (name: string) => headerValue(headers, name);
+  const rawFields = split.fields.map((f) => ({ name: f.name, value: f.raw }));
+  const rawGet = (name: string) => headerValue(rawFields, name);
+  const parsed = (name: string) => c.topHeaders?.get(name);
+
+  const contentTypeRaw = rawGet('content-type') ?? 'text/plain';
+  const { contentType, params } = parseContentType(contentTypeRaw);
+  const dateHeader = get('date');
+  const mail: ParsedMail = {
+    size: tap.size,
+    headerBlock,
+    headers,
+    subject: (get('subject') ?? '').replace(/[\r\n]+/g, ' ').trim(),
+    replyTo: toMailAddresses(parsed('reply-to')),
+    to: toMailAddresses(parsed('to')),
+    cc: toMailAddresses(parsed('cc')),
+    bcc: toMailAddresses(parsed('bcc')),
+    receivedDates: headerValues(headers, 'received')
+      .map(receivedDate)
+      .filter((d): d is string => d !== undefined),
+    contentType,
+    contentTypeParams: params,
+    parts: c.parts,
+    captured: c.captured,
+    inlineImages: c.inlineImages,
+    attachments: c.attachments,
+    problems,
+  };
+  const messageId = get('message-id')?.trim();
+  if (messageId) mail.messageId = messageId;
+  const inReplyTo = rawGet('in-reply-to');
+  if (inReplyTo) mail.inReplyTo = inReplyTo;
+  const references = headerValues(rawFields, 'references');
+  if (references.length) mail.references = references.join(' ');
+  const from = toMailAddress(parsed('from'));
+  if (from) mail.from = from;
+  const sender = toMailAddress(parsed('sender'));
+  if (sender) mail.sender = sender;
+  if (dateHeader !== undefined) {
+    mail.dateHeader = dateHeader;
+    const date = parseMailDate(dateHeader);
+    if (date) mail.date = date;
+    else problems.push(`unparsable Date header: ${JSON.stringify(dateHeader.slice(0, 80))}`);
+  }
+  if (c.text !== undefined) mail.text = c.text;
+  if (c.html !== undefined && c.html.length > 0) mail.html = c.html;
+  if (!tap.headerBytes.length) problems.push('the mail has no header block');
+  return mail;
+}
+
+function parseContentType(raw: string): { contentType: string; params: Record<string, string> } {
+  const [type = 'text/plain', ...rest] = raw.split(';');
+  const params: Record<string, string> = {};
+  for (const p of rest) {
+    const eq = p.indexOf('=');
+    if (eq < 0) continue;
+    params[p.slice(0, eq).trim().toLowerCase()] = p
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/s, '$1');
+  }
+  return { contentType: type.trim().toLowerCase() || 'text/plain', params };
+}
+
+/** A stable Message-Id for mail that has none: a hash of its header block (RFC 5322 3.6.4 form). */
+export function derivedMessageId(headerBlock: string): string {
+  const hash = createHash('sha256').update(headerBlock).digest('hex').slice(0, 32);
+  return `<${hash}@mail2ticket.invalid>`;
+}
