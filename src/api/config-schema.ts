@@ -1,9 +1,111 @@
 import { z } from 'zod';
 
-/** `api` section. Owned by the api module. */
+/**
+ * `api` section. Owned by the api module.
+ *
+ * Secrets (password, SOTicket, bearer token, app token) are never required to sit in the file: each
+ * can be `{ "env": "NAME" }` (read from the environment), `{ "file": "/run/secrets/x" }` (read from a
+ * file, trailing newline dropped) or a literal string. They are resolved by src/api/secrets.ts when the
+ * client is built, and re-read on a 401 (a rotated file or variable is picked up without a restart).
+ */
+
+export const secretRefSchema = z.union([
+  z.string().min(1, 'must not be empty'),
+  z
+    .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name') })
+    .strict(),
+  z.object({ file: z.string().min(1, 'must not be empty') }).strict(),
+]);
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+const appToken = secretRefSchema.optional();
+
+const basicAuth = z
+  .object({ scheme: z.literal('basic'), user: secretRefSchema, password: secretRefSchema, appToken })
+  .strict();
+const soTicketAuth = z.object({ scheme: z.literal('soticket'), ticket: secretRefSchema, appToken }).strict();
+const bearerAuth = z
+  .object({
+    scheme: z.literal('bearer'),
+    token: secretRefSchema.optional(),
+    /** Prints a fresh access token on stdout (argv form, no shell). Run at start and after a 401. */
+    tokenCommand: z.array(z.string().min(1)).min(1).optional(),
+    /** A file that some other process keeps filled with a fresh access token. Re-read after a 401. */
+    tokenFile: z.string().min(1).optional(),
+    appToken,
+  })
+  .strict()
+  .refine((a) => [a.token, a.tokenCommand, a.tokenFile].filter((x) => x !== undefined).length === 1, {
+    message: 'bearer auth needs exactly one of token, tokenCommand, tokenFile',
+  });
+
+export const apiAuthSchema = z.discriminatedUnion('scheme', [basicAuth, soTicketAuth, bearerAuth]);
+export type ApiAuthConfig = z.infer<typeof apiAuthSchema>;
+
+export const DEFAULT_RETRY = {
+  /** Attempts per request, the first included. */
+  maxAttempts: 6,
+  baseDelayMs: 250,
+  maxDelayMs: 15_000,
+  /** Wall-clock budget for one request with all its retries; past it the mail is deferred. */
+  maxTotalMs: 60_000,
+} as const;
+
+export const DEFAULT_TIMEOUTS = {
+  connectMs: 10_000,
+  /** Until the response headers arrive (SuperOffice Online can take seconds on a cold tenant). */
+  headersMs: 60_000,
+  /** Between two body chunks. */
+  bodyMs: 60_000,
+} as const;
+
+export const retrySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(50).default(DEFAULT_RETRY.maxAttempts),
+    baseDelayMs: z.number().int().min(0).max(60_000).default(DEFAULT_RETRY.baseDelayMs),
+    maxDelayMs: z.number().int().min(0).max(600_000).default(DEFAULT_RETRY.maxDelayMs),
+    maxTotalMs: z.number().int().min(1).max(3_600_000).default(DEFAULT_RETRY.maxTotalMs),
+  })
+  .strict()
+  .refine((r) => r.maxDelayMs >= r.baseDelayMs, { message: 'maxDelayMs must be >= baseDelayMs' });
+export type RetryConfig = z.infer<typeof retrySchema>;
+
+export const timeoutsSchema = z
+  .object({
+    connectMs: z.number().int().min(1).max(600_000).default(DEFAULT_TIMEOUTS.connectMs),
+    headersMs: z.number().int().min(1).max(3_600_000).default(DEFAULT_TIMEOUTS.headersMs),
+    bodyMs: z.number().int().min(1).max(3_600_000).default(DEFAULT_TIMEOUTS.bodyMs),
+  })
+  .strict();
+export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
+
+export const ON_UNMATCHED = ['defer', 'create', 'skip'] as const;
+export type OnUnmatched = (typeof ON_UNMATCHED)[number];
+
+/** An HTTP header value: visible ASCII and spaces only (no CR/LF smuggling). */
+const headerValue = z.string().regex(/^[\x20-\x7e]*$/, 'must be printable ASCII');
+
 export const apiConfigSchema = z
   .object({
-    baseUrl: z.url(),
+    /**
+     * The tenant root, e.g. `https://sod.superoffice.com/Cust12345` or `https://host/SuperOffice`.
+     * A trailing `/api/v1` is accepted and ignored.
+     */
+    baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    auth: apiAuthSchema,
+    /** Sent as Accept-Language and SO-Language (iso2 code); omitted when unset. */
+    language: headerValue.optional(),
+    /** SO-Culture (number and date formatting); SuperOffice ignores it without a language. */
+    culture: headerValue.optional(),
+    /** SO-TimeZone: with includeTZOffset, dates in responses carry an offset instead of none. */
+    timeZone: headerValue.default('UTC, includeTZOffset'),
+    onUnmatched: z.enum(ON_UNMATCHED).default('defer'),
+    /** `?notify=` on PUT/POST; omitted when unset (server default). */
+    notify: z.boolean().optional(),
+    /** Keep-alive connections in the pool for this base URL. */
+    connections: z.number().int().min(1).max(64).default(4),
+    retry: retrySchema.default(retrySchema.parse({})),
+    timeouts: timeoutsSchema.default(timeoutsSchema.parse({})),
   })
   .strict();
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

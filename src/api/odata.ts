@@ -1,0 +1,89 @@
+/**
+ * Finding a ticket message by the mail's Message-Id over SuperOffice's OData archive list (pure).
+ * There is no dedicated endpoint; the documented way is
+ *   GET /api/v1/TicketMessage?$select=ticketMessageId,ticketId,messageId&$filter=messageId is '<x>'&$top=5
+ * (see ../../shared/superoffice-api.md). Whether SuperOffice stores the id with its angle brackets is
+ * not documented, so both spellings are tried; in the default Slim mode values may arrive as display
+ * strings ("4711", even "4,711" under some cultures), so numbers are parsed defensively.
+ */
+
+export const FIND_SELECT = 'ticketMessageId,ticketId,messageId';
+/** More than one message with the same Message-Id is already an anomaly; a few rows are plenty. */
+export const FIND_TOP = 5;
+
+export interface MessageMatch {
+  ticketMessageId: number;
+  ticketId?: number;
+  messageId?: string;
+}
+
+/** `<a@b>` and `a@b`, the mail's own spelling first. */
+export function messageIdVariants(messageId: string): string[] {
+  const id = messageId.trim();
+  const bare = id.replace(/^<(.*)>$/s, '$1');
+  const bracketed = `<${bare}>`;
+  return id.startsWith('<') ? [bracketed, bare] : [bare, bracketed];
+}
+
+/** A string literal in an OData filter: a `'` inside the value is escaped with a backslash (documented). */
+export function odataString(value: string): string {
+  return `'${value.replace(/'/g, "\\'")}'`;
+}
+
+export function messageIdFilter(messageId: string): string {
+  return `messageId is ${odataString(messageId)}`;
+}
+
+export function findPath(messageId: string): string {
+  const q = [
+    `$select=${FIND_SELECT}`,
+    `$filter=${encodeURIComponent(messageIdFilter(messageId))}`,
+    `$top=${FIND_TOP}`,
+  ].join('&');
+  return `/api/v1/TicketMessage?${q}`;
+}
+
+/** An integer from a typed or Slim (display string) value; undefined when it is not one. */
+export function parseSlimInt(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  // Group separators of common cultures: space, NBSP, narrow NBSP, comma, dot, apostrophe.
+  const s = value.trim().replace(/[\s\u00a0\u202f,.'\u2019]/g, '');
+  if (!/^-?\d{1,15}$/.test(s)) return undefined;
+  return Number(s);
+}
+
+function pick(row: Record<string, unknown>, name: string): unknown {
+  if (name in row) return row[name];
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(row)) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+const bare = (id: string) => id.trim().replace(/^<(.*)>$/s, '$1');
+
+/**
+ * The rows of an archive answer that really carry `wanted` (bracket-insensitive, otherwise exact: the
+ * filter's collation may be looser than Message-Id equality). Rows without a usable id are dropped.
+ * Sorted by id, oldest message first.
+ */
+export function parseMatches(json: unknown, wanted: string): MessageMatch[] {
+  const rows = (json as { value?: unknown } | null)?.value;
+  if (!Array.isArray(rows)) return [];
+  const out: MessageMatch[] = [];
+  for (const r of rows) {
+    if (typeof r !== 'object' || r === null) continue;
+    const row = r as Record<string, unknown>;
+    const id = parseSlimInt(pick(row, 'ticketMessageId')) ?? parseSlimInt(pick(row, 'PrimaryKey'));
+    if (id === undefined || id <= 0) continue;
+    const mid = pick(row, 'messageId');
+    if (typeof mid === 'string' && mid !== '' && bare(mid) !== bare(wanted)) continue;
+    const ticketId = parseSlimInt(pick(row, 'ticketId'));
+    out.push({
+      ticketMessageId: id,
+      ...(ticketId !== undefined && ticketId > 0 ? { ticketId } : {}),
+      ...(typeof mid === 'string' && mid !== '' ? { messageId: mid } : {}),
+    });
+  }
+  return out.sort((a, b) => a.ticketMessageId - b.ticketMessageId);
+}
