@@ -201,7 +201,9 @@ export const TicketMessageResponseSchema = z.looseObject({
  */
 export const MappedPayloadSchema = z.strictObject({
   Ticket: z.strictObject({ TicketId: int32 }).optional(),
-  CreatedAt: DateTime,
+  // Absent only when the mail has neither a usable Date nor a Received date: then we do not invent
+  // one, and SuperOffice keeps (or sets) its own.
+  CreatedAt: DateTime.optional(),
   Author: z.string(),
   Slevel: Slevel,
   Type: MessageType,

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { replayCommand } from './commands/replay.js';
+
+const USAGE = `mail2ticket: turn incoming email into SuperOffice Service ticket messages
+
+usage:
+  mail2ticket replay [--dry-run] [--config FILE] [--out FILE] PATH...
+  mail2ticket run --config FILE
+  mail2ticket sandbox [--port N] [--seed PATH...]
+  mail2ticket config check FILE
+  mail2ticket demo
+  mail2ticket --version | --help
+`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  replay: (argv) => replayCommand(argv),
+  demo: async () => replayCommand(['--dry-run', 'fixtures']),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`mail2ticket: unknown command "${name}" (see mail2ticket --help)\n`);
+    return 2;
+  }
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // Last resort: a one-line message, never a stack trace (set DEBUG=mail2ticket for one).
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`mail2ticket: ${message}\n`);
+    if (process.env.DEBUG?.includes('mail2ticket') && err instanceof Error)
+      process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,138 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { MailInput } from './types.js';
+
+/**
+ * mbox files (RFC 4155): messages start with a "From " line at the start of the file or after an
+ * empty line. We accept both mboxo and mboxrd: lines matching /^>+From / lose one ">" (mboxrd's
+ * rule; for mboxo it undoes the only quoting it did).
+ */
+
+const FROM = Buffer.from('From ');
+const SCAN_CHUNK = 1024 * 1024;
+
+/** Does the file start with a "From " line? */
+export async function looksLikeMbox(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(5);
+    const { bytesRead } = await fh.read(buf, 0, 5, 0);
+    return bytesRead === 5 && buf.equals(FROM);
+  } finally {
+    await fh.close();
+  }
+}
+
+interface Span {
+  /** Offset of the first byte after the "From " line. */
+  start: number;
+  /** Offset just past the message (the separating empty line excluded). */
+  end: number;
+}
+
+/** Find message spans by scanning the file in chunks; memory stays at one chunk. */
+export async function scanMbox(path: string): Promise<Span[]> {
+  const fh = await open(path, 'r');
+  const starts: number[] = []; // offsets of "From " lines
+  let size = 0;
+  try {
+    const buf = Buffer.alloc(SCAN_CHUNK + 8);
+    // prev2/prev1: the two bytes before the current position, to see "\n\n" or "\n\r\n" across chunks.
+    let carry = Buffer.alloc(0);
+    let pos = 0;
+    for (;;) {
+      carry.copy(buf, 0);
+      const { bytesRead } = await fh.read(buf, carry.length, SCAN_CHUNK, pos);
+      if (bytesRead === 0) break;
+      const view = buf.subarray(0, carry.length + bytesRead);
+      const base = pos - carry.length;
+      if (pos === 0 && view.subarray(0, 5).equals(FROM)) starts.push(0);
+      let i = view.indexOf(FROM, 1);
+      while (i >= 0) {
+        const atLineStart = view[i - 1] === 0x0a;
+        const afterBlank =
+          atLineStart && (view[i - 2] === 0x0a || (view[i - 2] === 0x0d && view[i - 3] === 0x0a));
+        if (afterBlank && base + i > 0 && !starts.includes(base + i)) starts.push(base + i);
+        i = view.indexOf(FROM, i + 1);
+      }
+      pos += bytesRead;
+      carry = Buffer.from(view.subarray(Math.max(0, view.length - 8)));
+    }
+    size = pos;
+  } finally {
+    await fh.close();
+  }
+  return spansFrom(path, starts, size);
+}
+
+async function spansFrom(path: string, starts: number[], size: number): Promise<Span[]> {
+  const fh = await open(path, 'r');
+  try {
+    const spans: Span[] = [];
+    for (let n = 0; n < starts.length; n++) {
+      const lineStart = starts[n]!;
+      const next = n + 1 < starts.length ? starts[n + 1]! : size;
+      // Skip the "From " line itself.
+      const head = Buffer.alloc(Math.min(4096, next - lineStart));
+      await fh.read(head, 0, head.length, lineStart);
+      const nl = head.indexOf(0x0a);
+      const start = nl < 0 ? next : lineStart + nl + 1;
+      // Drop the one empty line that separates messages (RFC 4155 "the blank line").
+      let end = next;
+      const tail = Buffer.alloc(Math.min(2, end - start));
+      if (tail.length) await fh.read(tail, 0, tail.length, end - tail.length);
+      if (n + 1 < starts.length) {
+        if (tail.length === 2 && tail[0] === 0x0d && tail[1] === 0x0a) end -= 2;
+        else if (tail.length >= 1 && tail[tail.length - 1] === 0x0a) end -= 1;
+      }
+      spans.push({ start, end: Math.max(start, end) });
+    }
+    return spans;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Undo mboxrd/mboxo quoting line by line: ">From " -> "From ", ">>From " -> ">From ". */
+export class FromUnquote extends Transform {
+  private partial: Buffer = Buffer.alloc(0);
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    const data = this.partial.length ? Buffer.concat([this.partial, chunk]) : chunk;
+    const lastNl = data.lastIndexOf(0x0a);
+    if (lastNl < 0) {
+      this.partial = data;
+      callback();
+      return;
+    }
+    this.partial = Buffer.from(data.subarray(lastNl + 1));
+    callback(null, unquote(data.subarray(0, lastNl + 1)));
+  }
+
+  override _flush(callback: TransformCallback): void {
+    callback(null, unquote(this.partial));
+  }
+}
+
+function unquote(buf: Buffer): Buffer {
+  if (buf.indexOf('>From ') < 0 && buf.indexOf('>>') < 0) return buf;
+  const text = buf.toString('latin1'); // byte-preserving
+  return Buffer.from(text.replace(/^>(>*From )/gm, '$1'), 'latin1');
+}
+
+export async function* readMbox(path: string, label: string): AsyncGenerator<MailInput> {
+  const spans = await scanMbox(path);
+  let n = 0;
+  for (const span of spans) {
+    n++;
+    const { start, end } = span;
+    yield {
+      source: `${label}#${n}`,
+      open: () =>
+        end > start
+          ? createReadStream(path, { start, end: end - 1 }).pipe(new FromUnquote())
+          : Readable.from([]),
+    };
+  }
+}
