@@ -1,9 +1,17 @@
 import { z } from 'zod';
 
-/** `body` section: how HTML bodies are made safe. Owned by the body module. */
+/** `body` section: how Body and HtmlBody are produced. Owned by the body module; see docs/bodies.md. */
 export const bodyConfigSchema = z
   .object({
+    /** Remote (http/https) images, i.e. tracking pixels: keep them, keep only https ones, or block all.
+     * A blocked image keeps its alt text (or "[image not shown]"). */
     remoteImages: z.enum(['keep', 'https-only', 'block']).default('keep'),
+    /** Links open in a new browsing context (`_blank`, always with rel="noopener noreferrer"), or carry
+     * no target at all (`none`). A mail's own target (`_top`, `_parent`, frame names) never survives. */
+    linkTarget: z.enum(['_blank', 'none']).default('_blank'),
+    /** <style> blocks: `filter` keeps their rules scoped to the mail and filtered to the same safe
+     * properties as inline styles; `drop` removes them. */
+    styleBlocks: z.enum(['filter', 'drop']).default('filter'),
   })
   .strict();
 export type BodyConfig = z.infer<typeof bodyConfigSchema>;

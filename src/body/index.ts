@@ -1,8 +1,11 @@
 import type { Limits } from '../limits.js';
 import type { ParsedMail } from '../types.js';
+import { truncationNote } from './body-limits.js';
 import type { BodyConfig } from './config-schema.js';
 import { htmlToText } from './html-text.js';
 import { sanitizeHtmlBody } from './sanitize.js';
+
+export type { BodyConfig } from './config-schema.js';
 
 export interface RenderedBodies {
   type: 'Html' | 'Plain';
@@ -15,12 +18,13 @@ export interface RenderedBodies {
  * Body and HtmlBody for one mail. Pure: no I/O, same input gives the same output.
  * Body is the text part when the mail has one (the sender's own plain rendering is the most faithful),
  * else the HTML converted to text; HtmlBody is the HTML made safe to render inside SuperOffice.
+ * Every truncation or removal an agent should know about is listed in `notes`.
  */
 export function renderBodies(mail: ParsedMail, opts: { body: BodyConfig; limits: Limits }): RenderedBodies {
   const notes: string[] = [];
   let htmlBody = '';
   if (mail.html !== undefined) {
-    const s = sanitizeHtmlBody(mail.html, mail.inlineImages, opts);
+    const s = sanitizeHtmlBody(mail.html, mail.inlineImages ?? [], opts);
     htmlBody = s.html;
     notes.push(...s.notes);
   }
@@ -34,9 +38,10 @@ export function renderBodies(mail: ParsedMail, opts: { body: BodyConfig; limits:
   } else {
     body = mail.text ?? '';
   }
-  if (body.length > opts.limits.maxBodyChars) {
-    notes.push(`body truncated to ${opts.limits.maxBodyChars} characters (limit maxBodyChars)`);
-    body = `${body.slice(0, opts.limits.maxBodyChars)}\n\n[mail2ticket: body truncated at ${opts.limits.maxBodyChars} characters]`;
+  const max = opts.limits.maxBodyChars;
+  if (body.length > max) {
+    notes.push(`Body truncated at ${max} characters (limit maxBodyChars)`);
+    body = `${body.slice(0, max)}\n\n${truncationNote('text', max)}`;
   }
   return { type: mail.html !== undefined ? 'Html' : 'Plain', body, htmlBody, notes };
 }
