@@ -1,0 +1,67 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { describe, expect, it } from 'vitest';
+import { readSources } from '../src/sources/index.js';
+
+async function collect(paths: string[]): Promise<{ source: string; body: string }[]> {
+  const out = [];
+  for await (const input of readSources(paths)) out.push({ source: input.source, body: await text(input.open()) });
+  return out;
+}
+
+const mail = (n: number, extra = '') => `From: a@example.com\nSubject: m${n}\n\nbody ${n}\n${extra}`;
+
+describe('replay sources', () => {
+  it('reads mboxrd and mboxo, unquoting >From lines and dropping the separator line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2t-mbox-'));
+    const box = join(dir, 'inbox');
+    writeFileSync(
+      box,
+      [
+        'From a@example.com Tue Mar  5 10:00:00 2024',
+        mail(1, '>From the start\n>>From quoted twice\nFrom inside a line is fine? no: only after a blank line\n'),
+        'From b@example.com Tue Mar  5 10:01:00 2024',
+        mail(2),
+        'From c@example.com Tue Mar  5 10:02:00 2024',
+        mail(3),
+      ].join('\n'),
+    );
+    const got = await collect([box]);
+    expect(got.map((g) => g.source)).toEqual([`${box}#1`, `${box}#2`, `${box}#3`]);
+    expect(got[0]!.body).toBe(
+      mail(1, 'From the start\n>From quoted twice\nFrom inside a line is fine? no: only after a blank line\n'),
+    );
+    expect(got[1]!.body).toBe(mail(2));
+    expect(got[2]!.body).toBe(mail(3));
+  });
+
+  it('reads an mbox with CRLF line endings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2t-mbox-'));
+    const box = join(dir, 'crlf.mbox');
+    const m1 = mail(1).replace(/\n/g, '\r\n');
+    const m2 = mail(2).replace(/\n/g, '\r\n');
+    writeFileSync(box, `From x Tue Mar  5 10:00:00 2024\r\n${m1}\r\nFrom y Tue Mar  5 10:00:00 2024\r\n${m2}`);
+    const got = await collect([box]);
+    expect(got.map((g) => g.body)).toEqual([m1, m2]);
+  });
+
+  it('recurses directories in sorted order and reads Maildirs (new/ then cur/)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2t-dir-'));
+    mkdirSync(join(dir, 'b-sub'));
+    mkdirSync(join(dir, 'maildir', 'cur'), { recursive: true });
+    mkdirSync(join(dir, 'maildir', 'new'));
+    mkdirSync(join(dir, 'maildir', 'tmp'));
+    writeFileSync(join(dir, 'c.eml'), mail(3));
+    writeFileSync(join(dir, 'a.eml'), mail(1));
+    writeFileSync(join(dir, 'notes.txt'), 'not mail');
+    writeFileSync(join(dir, 'b-sub', 'b.eml'), mail(2));
+    writeFileSync(join(dir, 'maildir', 'cur', '1700000001.M1P1.host:2,S'), mail(5));
+    writeFileSync(join(dir, 'maildir', 'new', '1700000002.M2P2.host'), mail(4));
+    writeFileSync(join(dir, 'maildir', 'tmp', 'partial'), 'half-delivered');
+    const got = await collect([dir]);
+    expect(got.map((g) => g.body)).toEqual([mail(1), mail(2), mail(3), mail(4), mail(5)]);
+    expect(got[0]!.source).toBe(join(dir, 'a.eml'));
+  });
+});
