@@ -106,6 +106,8 @@ export interface BounceRecipient {
   diagnostic?: string;
   remoteMta?: string;
   originalRecipient?: string;
+  /** Failure reason named by the diagnostic wording (Sisimai's vocabulary, e.g. "userunknown"). */
+  reason?: string;
 }
 
 export interface BounceInfo {
@@ -131,6 +133,14 @@ export interface ThreadDecision {
   ticketId?: number;
   /** The ids and tags that were considered, in the order they were tried. */
   candidates: string[];
+  /**
+   * The provisional thread key: the Message-Id of the thread's root as far as the headers tell.
+   * Set whenever threading is by Message-Id (and for a new thread); lets a dry run or an offline
+   * replay group mails into threads before any ticket id exists. `ticketId` wins when both are set.
+   */
+  threadRoot?: string;
+  /** Candidates that named something but were not taken, with the reason (why a mail is NOT on a ticket). */
+  rejected?: { candidate: string; reason: string }[];
 }
 
 export interface Decision {

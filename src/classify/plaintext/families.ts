@@ -1,0 +1,6 @@
+/**
+ * The ordered list of MTA-family recognisers. More specific families come first.
+ */
+import type { PlainRecogniser } from './types.js';
+
+export const FAMILIES: PlainRecogniser[] = [];

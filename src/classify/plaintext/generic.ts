@@ -1,0 +1,109 @@
+/**
+ * The generic reader for plain-text bounces of families we have no recogniser for: it finds the
+ * lines that name a failed recipient (the shapes MTAs use: the address alone on a line, "addr:",
+ * ">>> addr", "addr... reason", "delivering your mail to addr", "RCPT TO:<addr>") and takes the
+ * text that follows each as its diagnostic.
+ */
+import { ADDRESS_SOURCE, cleanAddress, isSystemAddress, squash } from '../text.js';
+import type { PlainContext, PlainRecipient } from './types.js';
+
+const A = `<?(${ADDRESS_SOURCE})>?`;
+
+/** Lines that state a recipient (group 1 is the address). */
+const RECIPIENT_LINES: RegExp[] = [
+  // The address alone, maybe quoted, bracketed, bulleted, with a trailing colon or "on <date>".
+  new RegExp(`^[\\s>*\\-•]*["']?${A}["']?\\s*(?::|\\.\\.\\.)?\\s*(?:\\(.*\\)|on .*|<[^>]*>)?\\s*$`, 'i'),
+  // "addr: reason" (qmail, Postfix, Courier, Yahoo), "addr... reason" (Sendmail).
+  new RegExp(`^\\s*["']?${A}["']?\\s*(?::|\\.\\.\\.)\\s+\\S`, 'i'),
+  // Prose that introduces the recipient.
+  new RegExp(
+    `(?:delivering (?:your |the )?(?:mail|message|e-?mail) to|could not be delivered to|could not deliver (?:mail|message)? ?to|unable to deliver (?:message|mail)? ?to:?|not (?:be )?delivered to:?|(?:unknown|invalid) (?:user|recipient|address):?|rcpt to:?|failed recipients?:?|recipient address:?|final-recipient:\\s*rfc822;|following (?:address|recipient)(?:\\(es\\)|s)?[^:\\n]{0,40}:|for <|mailbox|user|recipient|to:)\\s*${A}`,
+    'i',
+  ),
+  // SMTP reply quoting the recipient: "550 5.1.1 <addr>... User unknown", "550 <addr> No such user".
+  new RegExp(`^\\s*[45]\\d\\d[\\s-](?:[45]\\.\\d{1,3}\\.\\d{1,3}\\s+)?${A}`, 'i'),
+];
+
+/** Lines whose addresses are the sender or headers, never a failed recipient. */
+const NOT_RECIPIENT =
+  /(mail from|envelope-from|return-path|reply-to|^\s*from:|^\s*sender:|^\s*by |errors-to|message-id|x-[a-z-]+:|received:|\bfrom <|sent by|smtp\.mailfrom)/i;
+
+function recipientOnLine(line: string): string | undefined {
+  if (NOT_RECIPIENT.test(line)) return undefined;
+  for (const re of RECIPIENT_LINES) {
+    const m = re.exec(line);
+    if (m?.[1]) {
+      const a = cleanAddress(m[1]);
+      if (a && !/^(mailer-daemon|mail-daemon|maildaemon)@/i.test(a)) return a;
+    }
+  }
+  return undefined;
+}
+
+/** Lines that carry no diagnostic information (boilerplate around the recipient list). */
+const BOILERPLATE =
+  /^(-{2,}.*-{2,}|={3,}|\*{3,}|this is a permanent error.*|the following address(es)? failed:?|technical details.*:?|the error that the other server returned was:?|remote host said:?|reason:?|because:?)$/i;
+
+export interface Located {
+  address: string;
+  line: number;
+}
+
+/** Find the recipient lines of a text; addresses in `exclude` (lower case) are skipped. */
+export function locateRecipients(lines: string[], exclude: Set<string>): Located[] {
+  const out: Located[] = [];
+  lines.forEach((line, i) => {
+    const a = recipientOnLine(line);
+    if (a && !exclude.has(a.toLowerCase())) out.push({ address: a, line: i });
+  });
+  return out;
+}
+
+/** The diagnostic for each located recipient: its own line's remainder and the lines up to the next. */
+export function diagnosticsFor(lines: string[], located: Located[]): PlainRecipient[] {
+  const seen = new Map<string, PlainRecipient>();
+  located.forEach((loc, k) => {
+    const end = located[k + 1]?.line ?? lines.length;
+    const own = (lines[loc.line] ?? '').split(loc.address).slice(1).join(loc.address);
+    const rest = lines.slice(loc.line + 1, end).filter((l) => !BOILERPLATE.test(l.trim()));
+    let diagnostic = squash([own.replace(/^[>:.\s]+/, ''), ...rest].join(' '));
+    // Many families state the error before the address ("Unknown user: addr"); keep that line.
+    if (!diagnostic) diagnostic = squash(lines.slice(Math.max(0, loc.line - 2), loc.line + 1).join(' '));
+    const key = loc.address.toLowerCase();
+    const prev = seen.get(key);
+    if (prev) {
+      if (!prev.diagnostic.includes(diagnostic)) prev.diagnostic = squash(`${prev.diagnostic} ${diagnostic}`);
+    } else seen.set(key, { address: loc.address, diagnostic });
+  });
+  return [...seen.values()];
+}
+
+/** Addresses that belong to the sender side of the bounce. */
+export function senderSide(ctx: PlainContext): Set<string> {
+  const s = new Set<string>();
+  for (const a of [...ctx.mail.to, ...ctx.mail.cc, ...(ctx.mail.from ? [ctx.mail.from] : [])]) {
+    if (a.address) s.add(a.address.toLowerCase());
+  }
+  return s;
+}
+
+/** Generic reading of a plain-text bounce. */
+export function parseGeneric(ctx: PlainContext, failedHeader: string[] = []): PlainRecipient[] {
+  const lines = ctx.head.split('\n');
+  const exclude = senderSide(ctx);
+  for (const f of failedHeader) exclude.delete(f.toLowerCase());
+  let located = locateRecipients(lines, exclude);
+  if (failedHeader.length) {
+    const wanted = new Set(failedHeader.map((f) => f.toLowerCase()));
+    const onlyWanted = located.filter((l) => wanted.has(l.address.toLowerCase()));
+    located = onlyWanted.length ? onlyWanted : located;
+  }
+  const found = diagnosticsFor(lines, located);
+  // X-Failed-Recipients (Exim, Gmail) names recipients the prose may only hint at.
+  for (const f of failedHeader) {
+    if (!found.some((r) => r.address.toLowerCase() === f.toLowerCase())) {
+      found.push({ address: f, diagnostic: squash(ctx.head).slice(0, 1000) });
+    }
+  }
+  return found.filter((r) => !isSystemAddress(r.address) || found.length === 1);
+}

@@ -1,0 +1,72 @@
+/**
+ * Plain-text (non-RFC 3464) bounces: decide whether a mail is one, and read its failed
+ * recipients with the first family recogniser that understands it, else the generic reader.
+ */
+import type { ParsedMail } from '../../types.js';
+import { bodyText, findAddresses, header, headers } from '../text.js';
+import { returnedOriginalOffset } from './boundaries.js';
+import { FAMILIES } from './families.js';
+import { parseGeneric } from './generic.js';
+import type { PlainContext, PlainRecipient } from './types.js';
+
+export type { PlainContext, PlainRecipient } from './types.js';
+
+/** Senders that are mail systems (RFC 5321 postmaster, the traditional MAILER-DAEMON, vendors). */
+const SYSTEM_SENDER =
+  /^(mailer-daemon|mailer_daemon|mail-daemon|maildaemon|postmaster|post_master|mail\.?delivery|mailadmin|mail-?admin|mmdf|smtp-gateway|bounce[s]?|daemon|no-?reply|nobody|root|double-bounce|notifications?|system)\b/i;
+const SYSTEM_NAME =
+  /mail delivery (system|subsystem|service)|mailer[- ]daemon|postmaster|system administrator|mail administrator|mail system|delivery (subsystem|status)|mail(er)? (delivery )?daemon/i;
+
+/** Subjects MTAs give their non-delivery reports, in the languages they ship. */
+const BOUNCE_SUBJECT =
+  /undeliver|undelivered|delivery (status notification|failure|failed|has failed|problem|notification|error)|returned mail|mail delivery failed|failure notice|returned to sender|non[- ]?delivery|could not be delivered|mail system error|unzustellbar|nicht zustellbar|non remis|no entregado|non recapitabile|onbestelbaar|kan inte levereras|kunne ikke leveres|ikke levert|message not delivered|could not send message|mail failure|failed delivery|delivery (report|notice)|message delivery has failed|system error|error (sending|delivering)|bounce|メールエラー|エラー通知|未達|送信できませんでした|не доставлено|loop alert|rejected/i;
+
+/** Wording of the body that says a delivery failed. */
+const FAILURE_WORDING =
+  /could not be delivered|couldn't be delivered|wasn't able to deliver|was not (able to be )?delivered|delivery (to the following|has failed|failed|failure|problem)|permanent (fatal )?errors?|undeliverable|unable to deliver|failed permanently|did not reach|could not deliver|not be delivered|error delivering|failed recipients?|returned to sender|user unknown|no such user|message (was )?rejected|rejected by|delivery attempts|the following address(es)? (failed|had)|fatal error|mail (system )?error|送信できませんでした|送信に失敗|配信できませんでした|не может быть доставлено|non è stato consegnato|n'a pas pu être remis|konnte nicht zugestellt|no se pudo entregar/i;
+
+const REPLY_PREFIX = /^\s*(re|aw|sv|vs|antw|r|rif|ref|fw|fwd|wg|tr|doorst|rv|enc)\s*(\[\d+\])?\s*:/i;
+
+export function plainContext(mail: ParsedMail): PlainContext {
+  const body = bodyText(mail);
+  return {
+    mail,
+    fromAddress: (mail.from?.address ?? '').toLowerCase(),
+    fromText: `${mail.from?.name ?? ''} <${mail.from?.address ?? ''}>`,
+    subject: mail.subject,
+    body,
+    head: body.slice(0, returnedOriginalOffset(body)),
+  };
+}
+
+/** Evidence that the mail is a plain-text bounce, or null when it is not one. */
+export function plainBounceEvidence(ctx: PlainContext): string[] | null {
+  const failed = headers(ctx.mail, 'x-failed-recipients');
+  if (failed.length) return [`X-Failed-Recipients: ${failed.join(', ')}`];
+  const systemSender = SYSTEM_SENDER.test(ctx.fromAddress) || SYSTEM_NAME.test(ctx.mail.from?.name ?? '');
+  const subject = BOUNCE_SUBJECT.test(ctx.subject);
+  const wording = FAILURE_WORDING.test(ctx.head);
+  const family = FAMILIES.find((f) => f.detect(ctx));
+  const replyish = REPLY_PREFIX.test(ctx.subject) && !subject;
+  // A person's reply that quotes a bounce keeps a person's From; only mail systems send bounces.
+  const evidence: string[] = [];
+  if (family && (systemSender || subject || wording) && !replyish) evidence.push(`family ${family.name}`);
+  if (systemSender && (subject || wording)) evidence.push(`system sender ${ctx.fromText.trim()}`);
+  if (evidence.length === 0) return null;
+  if (subject) evidence.push(`subject "${ctx.subject.slice(0, 80)}"`);
+  if (wording) evidence.push('failure wording');
+  return evidence;
+}
+
+/** The failed recipients of a plain-text bounce. */
+export function parsePlainBounce(ctx: PlainContext): { recipients: PlainRecipient[]; family: string } {
+  const failed = headers(ctx.mail, 'x-failed-recipients').flatMap((v) => findAddresses(v));
+  for (const fam of FAMILIES) {
+    if (!fam.detect(ctx)) continue;
+    const recipients = fam.parse(ctx);
+    if (recipients.length) return { recipients, family: fam.name };
+  }
+  return { recipients: parseGeneric(ctx, failed), family: 'generic' };
+}
+
+export { header };

@@ -1,0 +1,124 @@
+/**
+ * Enhanced mail system status codes (RFC 3463): finding them in text, inferring one when a bounce
+ * gives only an SMTP reply code or prose, and deciding permanence.
+ *
+ * When a bounce carries no enhanced status, the status is inferred from the failure reason that the
+ * wording names (see ./wording.ts), as an "X.0.9nn" code in the detail range RFC 3463 leaves
+ * unassigned. The numbering follows Sisimai's pseudo status codes (libsisimai, BSD-2), so that the
+ * same bounce gets the same status in both tools and our figures can be checked against its corpus.
+ */
+import { type Reason, reasonFromWording } from './wording.js';
+
+/** Pseudo status detail per reason ("5.0.911" = permanent, user unknown). */
+const PSEUDO_DETAIL: Partial<Record<Reason, number>> = {
+  undefined: 900,
+  onhold: 901,
+  syntaxerror: 902,
+  norelaying: 909,
+  filtered: 910,
+  userunknown: 911,
+  hostunknown: 912,
+  hasmoved: 916,
+  rejected: 918,
+  suspend: 921,
+  mailboxfull: 922,
+  exceedlimit: 923,
+  toomanyconn: 925,
+  systemerror: 930,
+  systemfull: 931,
+  notaccept: 932,
+  mesgtoobig: 934,
+  mailererror: 939,
+  networkerror: 944,
+  expired: 947,
+  contenterror: 960,
+  securityerror: 970,
+  blocked: 971,
+  policyviolation: 972,
+  virusdetected: 973,
+  requireptr: 974,
+  badreputation: 975,
+  authfailure: 976,
+  spamdetected: 980,
+};
+
+// Not preceded by a digit, dot or letter (versions like "V8.14.4"), not followed by ".digit" (IPs).
+const ENHANCED_RE = /(?<![\d.A-Za-z])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)/g;
+
+/** The first plausible enhanced status code in a text, e.g. "5.1.1"; RFC 3463 subjects are 0..7. */
+export function findEnhancedStatus(text: string): string | undefined {
+  let fallback: string | undefined;
+  for (const m of text.matchAll(ENHANCED_RE)) {
+    const subject = Number(m[2]);
+    if (subject > 7) continue;
+    const code = `${m[1]}.${subject}.${Number(m[3])}`;
+    // "X.0.0" says nothing beyond the class: keep looking for a more specific one.
+    if (m[2] === '0' && m[3] === '0') {
+      fallback ??= code;
+      continue;
+    }
+    return code;
+  }
+  return fallback;
+}
+
+/** The first SMTP reply code (RFC 5321 4yz/5yz, or 2yz) standing as a word in the text. */
+export function findReplyCode(text: string): string | undefined {
+  const m = /(?:^|[\s:(["'=]|#)([45][0-5]\d)(?=[\s\-:,;)]|$)/m.exec(text);
+  return m?.[1];
+}
+
+/** Is the status a valid enhanced code? */
+export function isStatus(s: string | undefined | null): s is string {
+  return !!s && /^[245]\.\d{1,3}\.\d{1,3}$/.test(s);
+}
+
+/** Wording that says the failure is temporary, when no code says so. */
+const TEMPORARY_WORDING =
+  /\b(temporar(y|ily)|try again later|will (be retried|retry|continue trying)|deferred|delayed|not yet (been )?delivered|retrying)\b/i;
+
+export interface StatusInference {
+  status: string | null;
+  reason: Reason | null;
+  /** How the status was found: the report, the text, or inferred from wording / reply code. */
+  source: 'report' | 'text' | 'wording' | 'reply-code' | 'none';
+}
+
+/**
+ * Decide a recipient's enhanced status from what the bounce says about it: a reported Status
+ * (RFC 3464), else a code in the diagnostic text, else a pseudo status from the reason named by
+ * the wording (class from the reply code or the wording), else the class of the reply code.
+ */
+export function inferStatus(input: {
+  reported?: string | null;
+  diagnostic?: string;
+  replyCode?: string;
+  temporary?: boolean;
+}): StatusInference {
+  const diag = input.diagnostic ?? '';
+  const reported = input.reported?.trim().match(/^[245]\.\d{1,3}\.\d{1,3}/)?.[0];
+  const inText = diag ? findEnhancedStatus(diag) : undefined;
+  const reason = diag ? reasonFromWording(diag) : null;
+  // A specific code in the diagnostic beats a bare "X.0.0" in the report (and vice versa).
+  if (reported && !reported.endsWith('.0.0')) return { status: reported, reason, source: 'report' };
+  if (inText && !inText.endsWith('.0.0')) return { status: inText, reason, source: 'text' };
+  if (reported || inText)
+    return { status: (reported ?? inText)!, reason, source: reported ? 'report' : 'text' };
+  const reply = input.replyCode ?? (diag ? findReplyCode(diag) : undefined);
+  const temporary =
+    input.temporary ??
+    (reply ? reply.startsWith('4') : TEMPORARY_WORDING.test(diag) && !/\bpermanent/i.test(diag));
+  const cls = temporary ? '4' : '5';
+  if (reason) {
+    const detail = PSEUDO_DETAIL[reason];
+    if (detail !== undefined) return { status: `${cls}.0.${detail}`, reason, source: 'wording' };
+  }
+  if (reply) return { status: `${reply[0]}.0.0`, reason, source: 'reply-code' };
+  return { status: null, reason, source: 'none' };
+}
+
+/** RFC 3463: class 5 is a permanent failure, class 4 a persistent transient one. */
+export function isPermanent(status: string | null | undefined): boolean | null {
+  if (!isStatus(status)) return null;
+  return status.startsWith('5') ? true : status.startsWith('4') ? false : null;
+}
