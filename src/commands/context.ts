@@ -3,7 +3,8 @@ import { resolveLimits } from '../limits.js';
 import type { Logger } from '../logger.js';
 import type { MappingOptions } from '../map/map.js';
 import type { PipelineContext } from '../pipeline.js';
-import type { Classification, ParsedMail, ThreadDecision } from '../types.js';
+import { classify } from '../classify/index.js';
+import type { ThreadDecision } from '../types.js';
 
 export interface BuiltContext {
   pipeline: PipelineContext;
@@ -25,7 +26,6 @@ export async function buildContext(
   config: Config,
   options: { dryRun: boolean; logger?: Logger },
 ): Promise<BuiltContext> {
-  const classify = (_mail: ParsedMail): Classification => ({ kind: 'message', evidence: [] });
   const thread = async (): Promise<ThreadDecision> => ({ matchedBy: 'none', candidates: [] });
   const pipeline: PipelineContext = {
     mapping: mappingOptions(config),
