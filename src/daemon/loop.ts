@@ -1,0 +1,381 @@
+import { createReadStream, rmSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { describeError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { backoffDelay, deferredDelay } from './backoff.js';
+import type { MailboxState } from './mailbox-state.js';
+import type { DaemonMetrics } from './metrics.js';
+import { writeQuarantine } from './quarantine.js';
+import {
+  ACCEPTED_OUTCOMES,
+  type Clock,
+  type FolderInfo,
+  type MailRef,
+  type MailSource,
+  type ProcessMail,
+  type ProcessResult,
+  type RawMail,
+  systemClock,
+} from './types.js';
+
+export interface LoopSettings {
+  pollIntervalMs: number;
+  recheckIntervalMs: number;
+  deferredRetryScheduleMs: number[];
+  maxDeferredAgeMs: number;
+  maxAttempts: number;
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+}
+
+export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
+  pollIntervalMs: 30_000,
+  recheckIntervalMs: 300_000,
+  deferredRetryScheduleMs: [60_000, 300_000, 900_000, 3_600_000],
+  maxDeferredAgeMs: 3 * 86_400_000,
+  maxAttempts: 20,
+  reconnect: { initialDelayMs: 1000, maxDelayMs: 300_000 },
+};
+
+export interface MailboxHealth {
+  name: string;
+  state: 'starting' | 'connecting' | 'working' | 'waiting' | 'backoff' | 'stopped';
+  connected: boolean;
+  lastSuccessfulFetchAt: string | null;
+  backlog: number;
+  consecutiveFailures: number;
+  lastError: string | null;
+}
+
+export function newHealth(name: string): MailboxHealth {
+  return {
+    name,
+    state: 'starting',
+    connected: false,
+    lastSuccessfulFetchAt: null,
+    backlog: 0,
+    consecutiveFailures: 0,
+    lastError: null,
+  };
+}
+
+/** The parts of a mailbox's configuration the loop acts on. */
+export interface LoopMailbox {
+  name: string;
+  folder: string;
+  afterSuccess: 'seen' | 'move';
+  processedFolder?: string;
+  quarantineFolder?: string;
+}
+
+export interface RunMailboxOptions {
+  mailbox: LoopMailbox;
+  source: MailSource;
+  processMail: ProcessMail;
+  state: MailboxState;
+  signal: AbortSignal;
+  logger: Logger;
+  /** Where quarantined mail is written (`${stateDir}/quarantine/<mailbox>/`). */
+  stateDir: string;
+  clock?: Clock;
+  settings?: Partial<LoopSettings>;
+  metrics?: DaemonMetrics;
+  /** Updated in place for /healthz. */
+  health?: MailboxHealth;
+}
+
+/** Shortest wait between passes, so a deferred mail due "now" cannot spin the loop. */
+const MIN_WAIT_MS = 50;
+
+/**
+ * Run one mailbox until `signal` aborts: connect, catch up in UID order, wait (IDLE or poll),
+ * repeat; on any connection or state failure back off (capped, jittered) and reconnect.
+ * Resolves once stopped; the mail in flight when the signal aborts is finished first.
+ */
+export async function runMailbox(o: RunMailboxOptions): Promise<void> {
+  const loop = new MailboxLoop(o);
+  await loop.run();
+}
+
+class MailboxLoop {
+  private readonly clock: Clock;
+  private readonly s: LoopSettings;
+  private readonly health: MailboxHealth;
+  private readonly labels: { mailbox: string };
+
+  constructor(private readonly o: RunMailboxOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.s = { ...DEFAULT_LOOP_SETTINGS, ...o.settings };
+    this.health = o.health ?? newHealth(o.mailbox.name);
+    this.labels = { mailbox: o.mailbox.name };
+  }
+
+  async run(): Promise<void> {
+    const { source, signal, logger, metrics } = this.o;
+    while (!signal.aborted) {
+      try {
+        this.health.state = 'connecting';
+        const info = await source.open(signal);
+        this.health.connected = true;
+        metrics?.connected.set(this.labels, 1);
+        logger.info(
+          { uidValidity: info.uidValidity, exists: info.exists, idle: info.canIdle },
+          'mailbox connected',
+        );
+        await this.session(info);
+      } catch (err) {
+        this.health.connected = false;
+        metrics?.connected.set(this.labels, 0);
+        if (signal.aborted) break;
+        const n = ++this.health.consecutiveFailures;
+        const delay = backoffDelay(n, this.s.reconnect, this.clock.random);
+        this.health.lastError = describeError(err);
+        this.health.state = 'backoff';
+        // Loud on purpose: a mailbox that cannot connect is an outage for its users.
+        logger.error(
+          { err: this.health.lastError, failures: n, retryInMs: delay },
+          'mailbox failed; will reconnect',
+        );
+        metrics?.reconnects.inc(this.labels);
+        await source.close().catch(() => {});
+        await this.clock.sleep(delay, signal);
+      }
+    }
+    await source.close().catch(() => {});
+    this.health.connected = false;
+    this.health.state = 'stopped';
+    metrics?.connected.set(this.labels, 0);
+    logger.info('mailbox stopped');
+  }
+
+  private async session(info: FolderInfo): Promise<void> {
+    const { state, signal, source, logger, metrics } = this.o;
+    const uv = state.syncUidValidity(info.uidValidity, this.clock.now());
+    if (uv.changed) {
+      logger.warn(
+        { previous: uv.previous, uidValidity: info.uidValidity },
+        'UIDVALIDITY changed: re-scanning the folder, mail already done is recognised by Message-Id',
+      );
+    }
+    await this.settleOwed();
+    while (!signal.aborted) {
+      this.health.state = 'working';
+      await this.pass();
+      // A full pass over a fresh connection: the mailbox is healthy again.
+      this.health.consecutiveFailures = 0;
+      this.health.lastError = null;
+      if (signal.aborted) break;
+      let timeout = info.canIdle ? this.s.recheckIntervalMs : this.s.pollIntervalMs;
+      const due = state.nextDeferredDue();
+      if (due !== undefined) timeout = Math.min(timeout, Math.max(MIN_WAIT_MS, due - this.clock.now()));
+      this.health.state = 'waiting';
+      const r = await source.wait(timeout, signal);
+      if (r === 'changed') metrics?.idleWakeups.inc(this.labels);
+    }
+  }
+
+  /** Finish server-side effects recorded but not done (crash or cut connection in between). */
+  private async settleOwed(): Promise<void> {
+    const { state, source, logger } = this.o;
+    for (const rec of state.owed()) {
+      const still = await source.fetchMeta(rec.uid);
+      if (still) {
+        if (rec.status === 'quarantined') await this.applyQuarantine(rec.uid);
+        else await this.applySuccess(rec.uid);
+      }
+      state.markApplied(rec.uid);
+      logger.info({ uid: rec.uid, status: rec.status }, 'settled a server-side action owed from before');
+    }
+  }
+
+  private async pass(): Promise<void> {
+    const { state, source, signal, metrics } = this.o;
+    const uids = await source.listUids(state.floor());
+    this.health.lastSuccessfulFetchAt = new Date(this.clock.now()).toISOString();
+    const unfinished = () => uids.filter((u) => state.get(u)?.status === 'pending' || !state.get(u));
+    this.health.backlog = unfinished().length;
+    metrics?.backlog.set(this.labels, this.health.backlog);
+    for (const uid of uids) {
+      if (signal.aborted) break;
+      const rec = state.get(uid);
+      if (rec && rec.status !== 'pending') continue;
+      if (rec?.nextAttempt && rec.nextAttempt > this.clock.now()) continue;
+      await this.handle(uid);
+      this.health.backlog = Math.max(0, this.health.backlog - 1);
+      metrics?.backlog.set(this.labels, this.health.backlog);
+    }
+    // Every UID below the first unfinished one is done or gone: later scans start there.
+    const left = unfinished();
+    const last = uids[uids.length - 1];
+    if (left.length > 0) state.setFloor(left[0]!, this.clock.now());
+    else if (last !== undefined) state.setFloor(last + 1, this.clock.now());
+    this.health.backlog = left.length;
+    metrics?.backlog.set(this.labels, this.health.backlog);
+  }
+
+  private async handle(uid: number): Promise<void> {
+    const { state, source, logger } = this.o;
+    const ref = await source.fetchMeta(uid);
+    if (!ref) return; // expunged meanwhile
+    const log = logger.child({ uid, messageId: ref.messageId });
+    const now = this.clock.now();
+    if (state.isMessageIdDone(ref.messageId)) {
+      // Done before under another UID (UIDVALIDITY reset, or the same mail delivered twice).
+      state.firstSeen(uid, ref.messageId, now);
+      state.markAccepted(uid, 'duplicate', ref.messageId, now);
+      await this.applySuccess(uid);
+      state.markApplied(uid);
+      this.count('duplicate');
+      log.info('already done (same Message-Id); not sent again');
+      return;
+    }
+    const firstSeen = state.firstSeen(uid, ref.messageId, now);
+    const before = state.get(uid)!;
+    const raw = await source.fetchRaw(ref);
+    if (!raw) return;
+    try {
+      if (before.attempts >= this.s.maxAttempts) {
+        // Tried this often already, possibly crashing each time: stop feeding it to the pipeline.
+        await this.quarantine(ref, raw, {
+          code: 'E_TOO_MANY_ATTEMPTS',
+          message: `gave up after ${before.attempts} attempts; last error: ${before.lastError ?? 'none recorded (interrupted)'}`,
+        });
+        return;
+      }
+      const rec = state.beginAttempt(uid, ref.messageId, now);
+      const result = await this.process(raw, ref, log);
+      const outcome = result.outcome;
+      if (ACCEPTED_OUTCOMES.has(outcome)) {
+        state.markAccepted(uid, outcome, ref.messageId, this.clock.now());
+        await this.applySuccess(uid);
+        state.markApplied(uid);
+        this.count(outcome, result.kind);
+        log.info({ outcome, kind: result.kind, attempts: rec.attempts }, 'mail done');
+      } else if (outcome === 'dry-run') {
+        // Nothing was sent, so nothing is done on the server; recorded so it is not re-run forever.
+        state.markAccepted(uid, outcome, ref.messageId, this.clock.now());
+        state.markApplied(uid);
+        this.count(outcome, result.kind);
+        log.info({ outcome, kind: result.kind }, 'mail processed (dry run)');
+      } else if (outcome === 'quarantined') {
+        await this.quarantine(
+          ref,
+          raw,
+          result.error ?? { code: 'E_QUARANTINED', message: 'quarantined by the pipeline' },
+        );
+      } else {
+        await this.defer(ref, raw, result, rec.attempts, firstSeen, log);
+      }
+    } finally {
+      if (raw.kind === 'file') rmSync(raw.path, { force: true });
+    }
+  }
+
+  private async process(raw: RawMail, ref: MailRef, log: Logger): Promise<ProcessResult> {
+    const { processMail, mailbox, metrics } = this.o;
+    const input: Buffer | Readable = raw.kind === 'buffer' ? raw.data : createReadStream(raw.path);
+    const started = performance.now();
+    try {
+      return await processMail(input, {
+        mailbox: mailbox.name,
+        uid: ref.uid,
+        ...(ref.messageId ? { messageId: ref.messageId } : {}),
+      });
+    } catch (err) {
+      // A throw is a failure we do not understand: retry later like a deferral, attempts counted.
+      const code = (err as { code?: unknown }).code;
+      log.warn({ err: describeError(err) }, 'processMail threw; deferring');
+      return {
+        outcome: 'deferred',
+        error: {
+          code: typeof code === 'string' ? code : 'E_PROCESS',
+          message: describeError(err),
+          retryable: true,
+        },
+      };
+    } finally {
+      metrics?.apiLatency.observe(this.labels, (performance.now() - started) / 1000);
+      if (typeof input !== 'object' || !Buffer.isBuffer(input)) (input as Readable).destroy();
+    }
+  }
+
+  private async defer(
+    ref: MailRef,
+    raw: RawMail,
+    result: ProcessResult,
+    attempts: number,
+    firstSeen: number,
+    log: Logger,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const why = result.error ? `${result.error.code}: ${result.error.message}` : 'deferred';
+    const age = now - firstSeen;
+    if (age >= this.s.maxDeferredAgeMs || attempts >= this.s.maxAttempts) {
+      const limit =
+        age >= this.s.maxDeferredAgeMs
+          ? `still deferred after ${Math.round(age / 1000)} s`
+          : `${attempts} attempts`;
+      await this.quarantine(ref, raw, {
+        code: result.error?.code ?? 'E_DEFERRED',
+        message: `${limit}; last error: ${why}`,
+      });
+      return;
+    }
+    const next = now + deferredDelay(attempts, this.s.deferredRetryScheduleMs);
+    this.o.state.markDeferred(ref.uid, why, next);
+    this.o.metrics?.retries.inc(this.labels);
+    this.count('deferred', result.kind);
+    log.warn(
+      { error: why, attempts, retryAt: new Date(next).toISOString() },
+      'mail deferred; left on the server',
+    );
+  }
+
+  private async quarantine(
+    ref: MailRef,
+    raw: RawMail,
+    error: { code: string; message: string },
+  ): Promise<void> {
+    const { state, mailbox, stateDir, logger } = this.o;
+    const rec = state.get(ref.uid);
+    const now = this.clock.now();
+    // Raw bytes first: once the state says "quarantined" the mail may leave the folder.
+    const path = writeQuarantine(stateDir, raw, {
+      mailbox: mailbox.name,
+      folder: mailbox.folder,
+      uid: ref.uid,
+      uidValidity: state.uidValidity,
+      ...(ref.messageId ? { messageId: ref.messageId } : {}),
+      code: error.code,
+      message: error.message,
+      attempts: rec?.attempts ?? 0,
+      firstSeen: new Date(rec?.firstSeen ?? now).toISOString(),
+      quarantinedAt: new Date(now).toISOString(),
+      serverAction: mailbox.quarantineFolder
+        ? `moved to ${mailbox.quarantineFolder}`
+        : 'left in place, unread',
+    });
+    state.markQuarantined(ref.uid, `${error.code}: ${error.message}`, ref.messageId, now);
+    await this.applyQuarantine(ref.uid);
+    state.markApplied(ref.uid);
+    this.count('quarantined');
+    logger.error(
+      { uid: ref.uid, messageId: ref.messageId, code: error.code, reason: error.message, path },
+      'mail quarantined',
+    );
+  }
+
+  private async applySuccess(uid: number): Promise<void> {
+    const mb = this.o.mailbox;
+    if (mb.afterSuccess === 'move' && mb.processedFolder) await this.o.source.move(uid, mb.processedFolder);
+    else await this.o.source.markSeen(uid);
+  }
+
+  private async applyQuarantine(uid: number): Promise<void> {
+    const folder = this.o.mailbox.quarantineFolder;
+    if (folder) await this.o.source.move(uid, folder);
+  }
+
+  private count(outcome: string, kind?: string): void {
+    this.o.metrics?.mails.inc({ mailbox: this.o.mailbox.name, outcome, kind: kind ?? 'unknown' });
+  }
+}

@@ -1,0 +1,292 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Mail2TicketError } from '../errors.js';
+
+/**
+ * Per-mailbox progress in SQLite (`${stateDir}/mailboxes.sqlite`). Every write is its own
+ * transaction, committed before the next step acts on the server, which is what makes a SIGKILL
+ * at any moment safe: the order is "record → act → record applied", and a restart finishes
+ * whatever was recorded but not applied.
+ */
+
+export type MailStatus = 'pending' | 'done' | 'quarantined';
+
+export interface MailRecord {
+  uid: number;
+  status: MailStatus;
+  outcome: string | null;
+  messageId: string | null;
+  /** Times processMail was started for this mail (a repeat after a crash counts too). */
+  attempts: number;
+  firstSeen: number;
+  lastAttempt: number | null;
+  nextAttempt: number | null;
+  lastError: string | null;
+  /** 1 once the server-side effect (\Seen, move) was done; 0 while it is still owed. */
+  applied: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS mailbox (
+  name TEXT PRIMARY KEY,
+  uidvalidity TEXT,
+  floor_uid INTEGER NOT NULL DEFAULT 1,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mail (
+  mailbox TEXT NOT NULL,
+  uidvalidity TEXT NOT NULL,
+  uid INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  outcome TEXT,
+  message_id TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  first_seen INTEGER NOT NULL,
+  last_attempt INTEGER,
+  next_attempt INTEGER,
+  last_error TEXT,
+  applied INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (mailbox, uidvalidity, uid)
+);
+CREATE INDEX IF NOT EXISTS mail_owed ON mail (mailbox, applied) WHERE applied = 0 AND status != 'pending';
+CREATE TABLE IF NOT EXISTS done_message (
+  mailbox TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  done_at INTEGER NOT NULL,
+  PRIMARY KEY (mailbox, message_id)
+);
+`;
+
+/** Message-Ids compare without angle brackets and surrounding space (RFC 5322 msg-id). */
+export function normalizeMessageId(id: string | undefined | null): string | undefined {
+  if (!id) return undefined;
+  const s = id.trim().replace(/^<|>$/g, '').trim();
+  return s === '' ? undefined : s;
+}
+
+export class StateStore {
+  readonly db: Database.Database;
+
+  constructor(stateDir: string) {
+    try {
+      mkdirSync(stateDir, { recursive: true });
+      this.db = new Database(join(stateDir, 'mailboxes.sqlite'));
+      // WAL + synchronous=FULL: a committed row survives SIGKILL and power loss.
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      throw new Mail2TicketError(
+        'E_STATE',
+        `cannot open state database in ${stateDir}: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  mailbox(name: string): MailboxState {
+    return new MailboxState(this.db, name);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface Row {
+  uid: number;
+  status: MailStatus;
+  outcome: string | null;
+  message_id: string | null;
+  attempts: number;
+  first_seen: number;
+  last_attempt: number | null;
+  next_attempt: number | null;
+  last_error: string | null;
+  applied: number;
+}
+
+const toRecord = (r: Row): MailRecord => ({
+  uid: r.uid,
+  status: r.status,
+  outcome: r.outcome,
+  messageId: r.message_id,
+  attempts: r.attempts,
+  firstSeen: r.first_seen,
+  lastAttempt: r.last_attempt,
+  nextAttempt: r.next_attempt,
+  lastError: r.last_error,
+  applied: r.applied,
+});
+
+/** The state of one mailbox at its current UIDVALIDITY. */
+export class MailboxState {
+  private uv = '';
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly name: string,
+  ) {
+    const row = db.prepare('SELECT uidvalidity FROM mailbox WHERE name = ?').get(name) as
+      | { uidvalidity: string | null }
+      | undefined;
+    this.uv = row?.uidvalidity ?? '';
+  }
+
+  get uidValidity(): string {
+    return this.uv;
+  }
+
+  /**
+   * Adopt the folder's UIDVALIDITY. A change (RFC 3501 2.3.1.1: every UID is void) restarts the
+   * UID scan from 1; mail already done is then recognised by Message-Id.
+   */
+  syncUidValidity(value: string, now: number): { changed: boolean; previous: string } {
+    const previous = this.uv;
+    if (previous === value) return { changed: false, previous };
+    this.db
+      .prepare(
+        `INSERT INTO mailbox (name, uidvalidity, floor_uid, updated_at) VALUES (?, ?, 1, ?)
+         ON CONFLICT(name) DO UPDATE SET uidvalidity = excluded.uidvalidity, floor_uid = 1, updated_at = excluded.updated_at`,
+      )
+      .run(this.name, value, now);
+    this.uv = value;
+    return { changed: previous !== '', previous };
+  }
+
+  /** Every UID below the floor is done or gone; scans start here. */
+  floor(): number {
+    const row = this.db.prepare('SELECT floor_uid FROM mailbox WHERE name = ?').get(this.name) as
+      | { floor_uid: number }
+      | undefined;
+    return row?.floor_uid ?? 1;
+  }
+
+  setFloor(uid: number, now: number): void {
+    this.db
+      .prepare('UPDATE mailbox SET floor_uid = ?, updated_at = ? WHERE name = ?')
+      .run(uid, now, this.name);
+  }
+
+  get(uid: number): MailRecord | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM mail WHERE mailbox = ? AND uidvalidity = ? AND uid = ?')
+      .get(this.name, this.uv, uid) as Row | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  isMessageIdDone(messageId: string | undefined): boolean {
+    const id = normalizeMessageId(messageId);
+    if (!id) return false;
+    return Boolean(
+      this.db.prepare('SELECT 1 FROM done_message WHERE mailbox = ? AND message_id = ?').get(this.name, id),
+    );
+  }
+
+  /** Count an attempt before processMail starts, so a crash inside it still counts. */
+  beginAttempt(uid: number, messageId: string | undefined, now: number): MailRecord {
+    this.db
+      .prepare(
+        `INSERT INTO mail (mailbox, uidvalidity, uid, status, message_id, attempts, first_seen, last_attempt)
+         VALUES (?, ?, ?, 'pending', ?, 1, ?, ?)
+         ON CONFLICT(mailbox, uidvalidity, uid) DO UPDATE SET attempts = attempts + 1, last_attempt = excluded.last_attempt`,
+      )
+      .run(this.name, this.uv, uid, messageId ?? null, now, now);
+    return this.get(uid)!;
+  }
+
+  /** First-seen time of a mail (for the deferred age limit), recording it when new. */
+  firstSeen(uid: number, messageId: string | undefined, now: number): number {
+    this.db
+      .prepare(
+        `INSERT INTO mail (mailbox, uidvalidity, uid, status, message_id, attempts, first_seen)
+         VALUES (?, ?, ?, 'pending', ?, 0, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(this.name, this.uv, uid, messageId ?? null, now);
+    return this.get(uid)!.firstSeen;
+  }
+
+  private finish(
+    uid: number,
+    status: MailStatus,
+    outcome: string,
+    messageId: string | undefined,
+    err: string | null,
+    now: number,
+  ) {
+    const tx = this.db.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE mail SET status = ?, outcome = ?, message_id = COALESCE(?, message_id), applied = 0,
+             next_attempt = NULL, last_error = COALESCE(?, last_error) WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+        )
+        .run(status, outcome, messageId ?? null, err, this.name, this.uv, uid);
+      const id = normalizeMessageId(messageId);
+      if (id) {
+        this.db
+          .prepare(
+            `INSERT INTO done_message (mailbox, message_id, outcome, done_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT DO UPDATE SET outcome = excluded.outcome, done_at = excluded.done_at`,
+          )
+          .run(this.name, id, outcome, now);
+      }
+    });
+    tx();
+  }
+
+  /** The API accepted the mail; its server-side effect is now owed (applied = 0). */
+  markAccepted(uid: number, outcome: string, messageId: string | undefined, now: number): void {
+    this.finish(uid, 'done', outcome, messageId, null, now);
+  }
+
+  markQuarantined(uid: number, reason: string, messageId: string | undefined, now: number): void {
+    this.finish(uid, 'quarantined', 'quarantined', messageId, reason, now);
+  }
+
+  markApplied(uid: number): void {
+    this.db
+      .prepare('UPDATE mail SET applied = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?')
+      .run(this.name, this.uv, uid);
+  }
+
+  markDeferred(uid: number, error: string, nextAttempt: number): void {
+    this.db
+      .prepare(
+        `UPDATE mail SET status = 'pending', outcome = 'deferred', last_error = ?, next_attempt = ?
+         WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+      )
+      .run(error, nextAttempt, this.name, this.uv, uid);
+  }
+
+  /** Mail finished here whose \Seen/move did not happen yet (a crash or a cut connection in between). */
+  owed(): MailRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM mail WHERE mailbox = ? AND uidvalidity = ? AND applied = 0 AND status != 'pending' ORDER BY uid`,
+      )
+      .all(this.name, this.uv) as Row[];
+    return rows.map(toRecord);
+  }
+
+  /** Earliest retry time of a deferred mail, if any. */
+  nextDeferredDue(): number | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT MIN(next_attempt) AS t FROM mail WHERE mailbox = ? AND uidvalidity = ? AND status = 'pending' AND next_attempt IS NOT NULL`,
+      )
+      .get(this.name, this.uv) as { t: number | null };
+    return row.t ?? undefined;
+  }
+
+  counts(): Record<string, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT CASE WHEN status = 'pending' AND outcome = 'deferred' THEN 'deferred' ELSE status END AS s, COUNT(*) AS n
+         FROM mail WHERE mailbox = ? AND uidvalidity = ? GROUP BY s`,
+      )
+      .all(this.name, this.uv) as { s: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.s, r.n]));
+  }
+}
