@@ -1,10 +1,17 @@
-import type { MailParserOptions } from 'mailparser';
+import { MailParser, type MailParserOptions } from 'mailparser';
+import { AUTO_CHARSET } from '../body/charset.js';
+import { CharsetDecoderStream } from '../body/charset-stream.js';
 import type { Limits } from '../limits.js';
 
 /**
  * Options for mailparser's streaming MailParser. We turn off the work we never use: text-to-HTML
  * and link detection (we render bodies ourselves), html-to-text inside the parser (the body module
  * converts with its own settings), checksums of attachments we drop.
+ *
+ * `Iconv`: mailparser hands every text part with a declared charset other than ascii/utf-8 to
+ * `new Iconv(charset, 'UTF-8//TRANSLIT//IGNORE')`; ours (src/body/charset-stream.ts) decodes with
+ * src/body/charset.ts: superset tables for mislabelled charsets, ISO-2022-JP extensions, UTF-7
+ * refused, wrong labels detected. (mailparser still refuses UTF-7/base64/hex itself before the hook.)
  */
 export function mailParserOptions(limits: Limits): MailParserOptions {
   return {
@@ -21,5 +28,36 @@ export function mailParserOptions(limits: Limits): MailParserOptions {
     checksumAlgo: false,
     maxHeadSize: limits.maxHeaderBytes,
     maxChildNodes: limits.maxMimeParts,
+    Iconv: CharsetDecoderStream as unknown as MailParserOptions['Iconv'],
   };
+}
+
+/** What mailparser's (internal) createNode returns for a leaf part. */
+interface ParserNode {
+  contentType?: string;
+  charset?: string;
+}
+
+/**
+ * A MailParser whose text parts without a charset, or labelled us-ascii / utf-8, also go through
+ * our decoder. mailparser decodes those itself with Buffer#toString('utf8') (mail-parser.js,
+ * `node.charset || 'utf-8'`, skipped for ascii/utf8), which turns every windows-1252 byte of an
+ * unlabelled or mislabelled mail into U+FFFD. Giving such parts the AUTO_CHARSET label routes them
+ * through the `Iconv` hook, where valid UTF-8 stays UTF-8 and other bytes are read as windows-1252.
+ * The override is on this instance only; mailparser itself is not patched.
+ */
+export function createMailParser(limits: Limits): MailParser {
+  const parser = new MailParser(mailParserOptions(limits));
+  const internal = parser as unknown as { createNode(node: unknown): ParserNode | undefined };
+  const createNode = internal.createNode.bind(parser);
+  internal.createNode = (node: unknown) => {
+    const created = createNode(node);
+    if (created && !/^multipart\//i.test(created.contentType ?? '')) {
+      const label = (created.charset ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
+      if (label === '' || label === 'ascii' || label === 'usascii' || label === 'utf8')
+        created.charset = AUTO_CHARSET;
+    }
+    return created;
+  };
+  return parser;
 }
