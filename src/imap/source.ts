@@ -140,7 +140,7 @@ export class ImapMailSource implements MailSource {
       if (ref.size <= this.o.spoolThresholdBytes) {
         // imapflow fetches `source` with BODY.PEEK[] (RFC 3501 6.4.5): fetching sets no \Seen.
         const msg = await this.c.fetchOne(String(ref.uid), { uid: true, source: true }, { uid: true });
-        if (!msg?.source) return null;
+        if (msg === false || !msg.source) return null;
         return { kind: 'buffer', data: msg.source };
       }
       // Large mail: stream it to disk in chunks (partial BODY.PEEK[]<n.m> fetches), never whole in memory.
