@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = new URL('../bin/mail2ticket.js', import.meta.url).pathname;
+const FIXTURES = new URL('../fixtures/mail/', import.meta.url).pathname;
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('mail2ticket CLI (built bin)', () => {
+  it('replays a folder in dry-run: one NDJSON line per mail, a summary on stderr, exit 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2t-cli-'));
+    writeFileSync(join(dir, 'a.eml'), 'From: a@example.com\nSubject: one\nMessage-ID: <1@x>\n\nhello\n');
+    writeFileSync(join(dir, 'b.eml'), '');
+    const r = cli('replay', '--dry-run', dir);
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.source, l.outcome])).toEqual([
+      [join(dir, 'a.eml'), 'dry-run'],
+      [join(dir, 'b.eml'), 'quarantined'],
+    ]);
+    expect(lines[0].payload.MessageId).toBe('<1@x>');
+    expect(lines[0].decision.classification.kind).toBe('message');
+    expect(lines[1].error).toEqual({ code: 'E_MAIL_EMPTY', message: 'the mail is empty (0 bytes)' });
+    expect(r.stderr).toContain('2 mails: dry-run 1, quarantined 1');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('writes NDJSON to --out', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'm2t-cli-')), 'out.ndjson');
+    const r = cli('replay', '--dry-run', '--out', out, join(FIXTURES, '001-plain-text-lf.eml'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).outcome).toBe('dry-run');
+  });
+
+  it.each([
+    [['replay', '--dry-run', '--bogus', 'x'], "Unknown option '--bogus'"],
+    [['replay', '--dry-run'], 'missing PATH'],
+    [['replay', '--dry-run', '/nonexistent/mail.eml'], 'no such file or directory: /nonexistent/mail.eml'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+  ])('usage error %j exits 2 with a one-line message', (args, message) => {
+    const r = cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports every config problem with its path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2t-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ mapping: { slevel: 'Public' }, limits: { maxMailBytes: 0 }, typo: 1 }),
+    );
+    const r = cli('replay', '--dry-run', '--config', config, FIXTURES);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('mapping.slevel');
+    expect(r.stderr).toContain('limits.maxMailBytes');
+    expect(r.stderr).toContain('"typo"');
+  });
+});
