@@ -24,7 +24,9 @@ export interface SqliteIndexOptions {
   stateDir: string;
   /**
    * Open without ever writing (a dry run's base). A missing database is then an empty index, and
-   * nothing is created; an older schema is migrated in a private in-memory copy.
+   * nothing is created; an older schema is migrated in a private in-memory copy. Note: reading a
+   * WAL database needs its `-shm`/`-wal` companion files, so SQLite creates them (empty) when no
+   * writer has them open; the database content itself is never written.
    */
   readOnly?: boolean;
 }
