@@ -24,6 +24,16 @@ export interface Mapped {
 }
 
 /**
+ * Everything the mapper derives from the mail alone, before threading: a plain, serialisable
+ * object, so the expensive part (bodies) can run in a worker while threading runs in mail order.
+ */
+export interface PreparedMail {
+  payload: Omit<MappedPayload, 'Ticket' | 'DebugInfo'>;
+  decision: Omit<Decision, 'thread'>;
+  importantReason?: string;
+}
+
+/**
  * ParsedMail + classification + thread decision -> the TicketMessageEntity fields mail determines,
  * and the decision record explaining them. Pure. See the README's mapping table for the why of each.
  */
@@ -33,6 +43,14 @@ export function mapMail(
   thread: ThreadDecision,
   options: MappingOptions,
 ): Mapped {
+  return finishMail(prepareMail(mail, classification, options), thread);
+}
+
+export function prepareMail(
+  mail: ParsedMail,
+  classification: Classification,
+  options: MappingOptions,
+): PreparedMail {
   const notes = [...mail.problems];
   const bodies = renderBodies(mail, { body: options.body, limits: options.limits });
   notes.push(...bodies.notes);
@@ -61,34 +79,43 @@ export function mapMail(
   }
   const important = isImportant(mail.headers);
 
-  const decision: Decision = {
-    messageId,
-    ...(messageIdDerived ? { messageIdDerived } : {}),
-    createdAtSource,
-    classification,
-    ...(classification.bounce ? { bounce: classification.bounce } : {}),
-    thread,
-    notes,
+  return {
+    payload: {
+      ...(createdAt ? { CreatedAt: createdAt } : {}),
+      Author: author?.address ?? '',
+      Slevel: options.slevel,
+      Type: bodies.type,
+      MessageId: messageId,
+      Body: bodies.body,
+      HtmlBody: bodies.htmlBody,
+      EmailHeader: mail.headerBlock,
+      MailSorter: options.mailSorter,
+      MessageCategory: classification.kind === 'bounce' ? 'Bounce' : 'Message',
+      SearchTitle: mail.subject,
+      MessageHeaders: messageHeaders(mail, options.extraHeaders),
+      Important: important.important,
+    },
+    decision: {
+      messageId,
+      ...(messageIdDerived ? { messageIdDerived } : {}),
+      createdAtSource,
+      classification,
+      ...(classification.bounce ? { bounce: classification.bounce } : {}),
+      notes,
+    },
+    ...(important.reason ? { importantReason: important.reason } : {}),
   };
+}
 
+/** Add the thread decision: the ticket, and DebugInfo, which summarises the whole decision. */
+export function finishMail(prepared: PreparedMail, thread: ThreadDecision): Mapped {
+  const { notes, ...rest } = prepared.decision;
+  const decision: Decision = { ...rest, thread, notes };
   const payload: MappedPayload = {
     ...(thread.ticketId === undefined ? {} : { Ticket: { TicketId: thread.ticketId } }),
-    ...(createdAt ? { CreatedAt: createdAt } : {}),
-    Author: author?.address ?? '',
-    Slevel: options.slevel,
-    Type: bodies.type,
-    MessageId: messageId,
-    Body: bodies.body,
-    HtmlBody: bodies.htmlBody,
-    EmailHeader: mail.headerBlock,
-    DebugInfo: debugInfo(decision, important.reason),
-    MailSorter: options.mailSorter,
-    MessageCategory: classification.kind === 'bounce' ? 'Bounce' : 'Message',
-    SearchTitle: mail.subject,
-    MessageHeaders: messageHeaders(mail, options.extraHeaders),
-    Important: important.important,
+    ...prepared.payload,
+    DebugInfo: debugInfo(decision, prepared.importantReason),
   };
-
   const checked = MappedPayloadSchema.safeParse(payload);
   if (!checked.success) {
     const where = checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
