@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSandboxArgs, sandboxCommand } from '../src/commands/sandbox.js';
+import type { SandboxState } from '../src/sandbox/store.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 let dir: string;
@@ -84,7 +85,7 @@ describe('mail2ticket sandbox', () => {
       const lines = createInterface({ input: child.stdout });
       const [url] = (await once(lines, 'line')) as [string];
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      const state = await (await fetch(`${url}/sandbox/state`)).json();
+      const state = (await (await fetch(`${url}/sandbox/state`)).json()) as SandboxState;
       expect(state.messages).toHaveLength(1);
       const id = state.messages[0].EjMessageId;
       const ok = await fetch(`${url}/api/v1/TicketMessage/${id}`, {
