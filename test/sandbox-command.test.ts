@@ -87,7 +87,7 @@ describe('mail2ticket sandbox', () => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const state = (await (await fetch(`${url}/sandbox/state`)).json()) as SandboxState;
       expect(state.messages).toHaveLength(1);
-      const id = state.messages[0].EjMessageId;
+      const id = state.messages[0]!.EjMessageId;
       const ok = await fetch(`${url}/api/v1/TicketMessage/${id}`, {
         headers: { authorization: 'SOTicket 7T:cmdticket' },
       });
