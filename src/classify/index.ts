@@ -86,6 +86,17 @@ function fromDeliveryStatus(mail: ParsedMail, ctx: PlainContext): Classification
     );
     evidence.push('delivery-status fields in the text');
   }
+  // A bounce forwarded as an attachment (or re-wrapped by a gateway) carries its report inside
+  // the attached message: read it there when the outer mail is itself a bounce.
+  if (!reports.some((r) => r.recipients.length) && (isReport || plainBounceEvidence(ctx))) {
+    for (const part of mail.captured) {
+      if (part.contentType !== 'message/rfc822' || !looksLikeDeliveryStatus(part.text)) continue;
+      const start = part.text.search(/^(reporting-mta|original-recipient|final-recipient)\s*:/im);
+      const end = part.text.indexOf('\n--', start);
+      reports.push(parseDeliveryStatus(part.text.slice(start, end < 0 ? undefined : end)));
+      evidence.push('delivery-status fields in the attached message');
+    }
+  }
   const fields = reports.flatMap((r) => r.recipients);
   if (fields.length === 0) return null;
 

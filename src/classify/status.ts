@@ -7,7 +7,7 @@
  * unassigned. The numbering follows Sisimai's pseudo status codes (libsisimai, BSD-2), so that the
  * same bounce gets the same status in both tools and our figures can be checked against its corpus.
  */
-import { type Reason, reasonFromWording } from './wording.js';
+import { type Reason, reasonFromWording, smtpCommand } from './wording.js';
 
 /** Pseudo status detail per reason ("5.0.911" = permanent, user unknown). */
 const PSEUDO_DETAIL: Partial<Record<Reason, number>> = {
@@ -35,8 +35,8 @@ const PSEUDO_DETAIL: Partial<Record<Reason, number>> = {
   securityerror: 970,
   blocked: 971,
   policyviolation: 972,
-  virusdetected: 973,
-  requireptr: 974,
+  requireptr: 973,
+  virusdetected: 974,
   badreputation: 975,
   authfailure: 976,
   spamdetected: 980,
@@ -47,6 +47,14 @@ const ENHANCED_RE = /(?<![\d.A-Za-z])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)/g;
 
 /** The first plausible enhanced status code in a text, e.g. "5.1.1"; RFC 3463 subjects are 0..7. */
 export function findEnhancedStatus(text: string): string | undefined {
+  // A code right after an SMTP reply code ("550 5.1.1", "550-'5.7.1") is the remote server's own
+  // word; when a relay quotes the final server's reply after its own, the last such pair is it.
+  let paired: string | undefined;
+  for (const m of text.matchAll(/\b[245]\d\d[ -]['"]?([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)/g)) {
+    if (Number(m[2]) <= 7 && !(m[2] === '0' && m[3] === '0'))
+      paired = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+  }
+  if (paired) return paired;
   let fallback: string | undefined;
   for (const m of text.matchAll(ENHANCED_RE)) {
     const subject = Number(m[2]);
@@ -94,12 +102,18 @@ export function inferStatus(input: {
   diagnostic?: string;
   replyCode?: string;
   temporary?: boolean;
+  /** A reason the caller already knows (a family recogniser's), used when the wording names none. */
+  reason?: Reason;
 }): StatusInference {
   const diag = input.diagnostic ?? '';
   const reported = input.reported?.trim().match(/^[245]\.\d{1,3}\.\d{1,3}/)?.[0];
   const inText = diag ? findEnhancedStatus(diag) : undefined;
-  const reason = diag ? reasonFromWording(diag) : null;
-  // A specific code in the diagnostic beats a bare "X.0.0" in the report (and vice versa).
+  const reason = input.reason ?? (diag ? reasonFromWording(diag, smtpCommand(diag)) : null);
+  // The remote server's own code in the diagnostic is more precise than the reporting MTA's
+  // summary Status (same class); a bare "X.0.0" on either side says nothing beyond the class.
+  if (inText && !inText.endsWith('.0.0') && (!reported || reported[0] === inText[0])) {
+    return { status: inText, reason, source: 'text' };
+  }
   if (reported && !reported.endsWith('.0.0')) return { status: reported, reason, source: 'report' };
   if (inText && !inText.endsWith('.0.0')) return { status: inText, reason, source: 'text' };
   if (reported || inText)

@@ -35,9 +35,19 @@ export type Reason =
   | 'spamdetected';
 
 const TABLE: [Reason, RegExp][] = [
+  // A domain (not a mailbox) that does not exist, before the mailbox wording below catches it.
+  [
+    'hostunknown',
+    /\bdomain (name )?(does not|doesn't) exist|(?<![@\w.-])[a-z0-9-]+(\.[a-z0-9-]+)+\.? (does not|doesn't) exist/i,
+  ],
+  ['notaccept', /no (smtp service|mx record)|indicated no smtp|null mx|does not accept (e-?)?mail/i],
+  [
+    'expired',
+    /did not accept our requests to connect|retry timeout exceeded|queue\.expired|message expired/i,
+  ],
   [
     'mailboxfull',
-    /mailbox (is )?full|mailbox.{0,30}(over|exceeded).{0,10}quota|over ?quota|quota (exceeded|full)|exceeded (its|the|his|her)? ?(storage|quota)|(disk|storage|mailbox) quota|mailbox size limit|user.{0,20}(over|exceeds?).{0,15}(quota|storage)|insufficient (storage|space) (in|for) (the )?mailbox|not enough (storage|space)|mailfolder is full|mail box (is )?full|is over( the)? (allowed |storage |disk )?(limit|quota)|recipient.{0,20}(mailbox|inbox) is (full|out of storage)|out of storage/i,
+    /mailbox (is )?full|mailbox exceeded|mailbox.{0,30}(over|exceeded).{0,10}quota|over ?quota|quota (exceeded|full)|exceeded (its|the|his|her)? ?(storage|quota)|(disk|storage|mailbox) quota|mailbox size limit|user.{0,20}(over|exceeds?).{0,15}(quota|storage)|insufficient (storage|space) (in|for) (the )?mailbox|not enough (storage|space)|mailfolder is full|mail box (is )?full|is over( the)? (allowed |storage |disk )?(limit|quota)|recipient.{0,20}(mailbox|inbox) is (full|out of storage)|out of storage/i,
   ],
   [
     'mesgtoobig',
@@ -67,11 +77,11 @@ const TABLE: [Reason, RegExp][] = [
   ],
   [
     'userunknown',
-    /(user|recipient|address|mailbox|account|addressee|local part|person|name)( is)? (unknown|not (found|known|listed|exist(ent|s)?|valid|recognized|available|registered))|unknown (user|recipient|local|address|mailbox|alias|account)|no such (user|recipient|mailbox|address|account|person|local user)|(does not|doesn't|did not) (exist|match any)|invalid (recipient|mailbox|address|user)|not listed in (domino|the (public )?(name and address book|directory))|no mailbox (here|by that name)|unrouteable address|bad destination (mailbox|address)|mailbox (not found|unavailable|does not exist|name not allowed)|recipient (address )?rejected|no valid recipients|user doesn't have a .{0,20}account|not a valid (user|mailbox|recipient)|unknown or illegal alias|is not a known user|addressee unknown|undeliverable address|account that you tried to reach does not exist|could not be found|nonexistent|non-existent (user|recipient|address|mailbox)|mailbox (is )?(disabled|not exist)|unknown in (virtual|relay) (mailbox|recipient) table|destination addresses? (were|was) unknown|user not found|user unknown|not our customer|unable to (find|locate) (the )?recipient|there is no one at this address|invalid address|no such address|no such mailbox/i,
+    /(user|recipient|address|mailbox|account|addressee|local part|person|name)( is)? (unknown|not (found|known|listed|exist(ent|s)?|valid|recognized|available|registered))|unknown (user|recipient|local|address|mailbox|alias|account)|no such (user|recipient|mailbox|address|account|person|local user)|(does not|doesn't|did not) (exist|match any)|invalid (recipient|mailbox|address|user)|not listed in (domino|the (public )?(name and address book|directory))|no mailbox (here|by that name)|unrouteable address|bad destination (mailbox|address)|mailbox (not found|unavailable|does not exist|name not allowed)|recipient (address )?rejected|no valid recipients|user doesn't have a .{0,20}account|not a valid (user|mailbox|recipient)|unknown or illegal alias|is not a known user|addressee unknown|undeliverable address|account that you tried to reach does not exist|could not be found|nonexistent|non-existent (user|recipient|address|mailbox)|mailbox (is )?(disabled|not exist)|unknown in (virtual|relay) (mailbox|recipient) table|destination addresses? (were|was) unknown|user not found|user unknown|not our customer|invalid .{0,20}userid|unable to (find|locate) (the )?recipient|there is no one at this address|invalid address|no such address|no such mailbox/i,
   ],
   [
     'hostunknown',
-    /host (or domain name )?(not found|unknown)|unknown host|domain (name )?(not found|does not exist|unknown|not exist)|no such domain|unrouteable (mail )?domain|name (service|server) error|host not found|no such host|(domain|host) lookup failed|dns (error|lookup)|could not be resolved|unresolvable (domain|host)|illegal host\/domain name|host name lookup failure|mx (record|lookup)|domain (is )?invalid|invalid domain|unknown domain|unrouteable/i,
+    /host (or domain name )?(not found|unknown)|unknown host|domain (name )?(not found|does not exist|unknown|not exist)|no such domain|unrouteable (mail )?domain|name (service|server) error|host not found|no such host|(domain|host) lookup failed|dns (error|lookup)|could not be resolved|unresolvable (domain|host)|illegal host\/domain name|host name lookup failure|domain (is )?invalid|invalid domain|unknown domain|unrouteable/i,
   ],
   [
     'notaccept',
@@ -133,8 +143,33 @@ const TABLE: [Reason, RegExp][] = [
   ['syntaxerror', /syntax error|command unrecognized|unrecognized command|bad sequence/i],
 ];
 
-/** The failure reason the wording names, or null when it names none we know. */
-export function reasonFromWording(text: string): Reason | null {
-  for (const [reason, re] of TABLE) if (re.test(text)) return reason;
+export type SmtpCommand = 'CONN' | 'EHLO' | 'MAIL' | 'RCPT' | 'DATA';
+
+/** The SMTP command a diagnostic says the failure answered, when it says so. */
+export function smtpCommand(text: string): SmtpCommand | undefined {
+  if (
+    /(in reply to|after|did not like our|for) (end of |final )?data\b|\bDATA command|SMTP command:?\s*(-+\s*)?DATA\b|<<< DATA|\(data\)/i.test(
+      text,
+    )
+  )
+    return 'DATA';
+  if (/(in reply to|after|did not like our) RCPT|RCPT TO command/i.test(text)) return 'RCPT';
+  if (/(in reply to|after|did not like our) MAIL( FROM)?\b|MAIL FROM command/i.test(text)) return 'MAIL';
+  if (/(in reply to|after) (EHLO|HELO)/i.test(text)) return 'EHLO';
+  if (/after (the )?initial connection|greeting|banner/i.test(text)) return 'CONN';
+  return undefined;
+}
+
+/**
+ * The failure reason the wording names, or null when it names none we know. A "user unknown"
+ * answered to DATA (after the recipients were accepted) is the content being refused by a
+ * recipient-side filter, not a missing mailbox.
+ */
+export function reasonFromWording(text: string, command?: SmtpCommand): Reason | null {
+  for (const [reason, re] of TABLE) {
+    if (!re.test(text)) continue;
+    if (reason === 'userunknown' && command === 'DATA') return 'filtered';
+    return reason;
+  }
   return null;
 }

@@ -28,9 +28,30 @@ const RETURNED_MARKERS: RegExp[] = [
   /^-+ ?original message headers/im,
 ];
 
+/** A quoted header block with no separator before it: three header lines in a row at column 0. */
+const HEADER_LINE =
+  /^(received|return-path|message-id|from|to|cc|date|subject|mime-version|content-type|dkim-signature|delivered-to|reply-to|user-agent|x-[a-z0-9-]+)\s*:/i;
+
+function quotedHeaderOffset(body: string): number {
+  const lines = body.split('\n');
+  let offset = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (HEADER_LINE.test(lines[i]!)) {
+      let count = 0;
+      for (let j = i; j < lines.length && count < 3; j++) {
+        if (HEADER_LINE.test(lines[j]!)) count++;
+        else if (!/^[ \t]+\S/.test(lines[j]!)) break;
+      }
+      if (count >= 3) return offset;
+    }
+    offset += lines[i]!.length + 1;
+  }
+  return body.length;
+}
+
 /** Offset where the returned original starts in a bounce body, or the body length. */
 export function returnedOriginalOffset(body: string): number {
-  let cut = body.length;
+  let cut = quotedHeaderOffset(body);
   for (const re of RETURNED_MARKERS) {
     const m = re.exec(body);
     if (m && m.index < cut) cut = m.index;

@@ -7,19 +7,25 @@
 import { ADDRESS_SOURCE, cleanAddress, isSystemAddress, squash } from '../text.js';
 import type { PlainContext, PlainRecipient } from './types.js';
 
-const A = `<?(${ADDRESS_SOURCE})>?`;
+// The address never starts in the middle of a word ("userunknown@" is not "user" + "unknown@").
+const A = `<?(?<![A-Za-z0-9!#$%&'*+/=?^_\`{|}~.-])(${ADDRESS_SOURCE})>?`;
 
 /** Lines that state a recipient (group 1 is the address). */
 const RECIPIENT_LINES: RegExp[] = [
   // The address alone, maybe quoted, bracketed, bulleted, with a trailing colon or "on <date>".
-  new RegExp(`^[\\s>*\\-•]*["']?${A}["']?\\s*(?::|\\.\\.\\.)?\\s*(?:\\(.*\\)|on .*|<[^>]*>)?\\s*$`, 'i'),
+  new RegExp(
+    `^[\\s>*\\-•]*["']?${A}["']?\\s*(?::|\\.\\.\\.)?\\s*(?:\\(.*\\)|\\[.*\\]|on .*|<[^>]*>)?\\s*$`,
+    'i',
+  ),
   // "addr: reason" (qmail, Postfix, Courier, Yahoo), "addr... reason" (Sendmail).
   new RegExp(`^\\s*["']?${A}["']?\\s*(?::|\\.\\.\\.)\\s+\\S`, 'i'),
   // Prose that introduces the recipient.
   new RegExp(
-    `(?:delivering (?:your |the )?(?:mail|message|e-?mail) to|could not be delivered to|could not deliver (?:mail|message)? ?to|unable to deliver (?:message|mail)? ?to:?|not (?:be )?delivered to:?|(?:unknown|invalid) (?:user|recipient|address):?|rcpt to:?|failed recipients?:?|recipient address:?|final-recipient:\\s*rfc822;|following (?:address|recipient)(?:\\(es\\)|s)?[^:\\n]{0,40}:|for <|mailbox|user|recipient|to:)\\s*${A}`,
+    `(?:delivering (?:your |the )?(?:mail|message|e-?mail) to|could not be delivered to|could not deliver (?:mail|message)? ?to|unable to deliver (?:message|mail)? ?to:?|not (?:be )?delivered to:?|(?:unknown|invalid) (?:(?:final )?(?:delivery )?(?:user(?:id)?|recipient|address)):?|(?:delivery )?failed:|rcpt to:?|failed recipients?:?|recipient address:?|final-recipient:\\s*rfc822;|following (?:address|recipient)(?:\\(es\\)|s)?[^:\\n]{0,40}:|for <|mailbox|user|recipient|to:)\\s*${A}`,
     'i',
   ),
+  // "addr Invalid Address, ERROR_CODE :550 ..." (Zoho and others): the address, then the error.
+  new RegExp(`^\\s*${A}\\s+\\S.*(error|invalid|unknown|reject|fail|denied|not |\\b[45]\\d\\d\\b)`, 'i'),
   // SMTP reply quoting the recipient: "550 5.1.1 <addr>... User unknown", "550 <addr> No such user".
   new RegExp(`^\\s*[45]\\d\\d[\\s-](?:[45]\\.\\d{1,3}\\.\\d{1,3}\\s+)?${A}`, 'i'),
 ];
@@ -62,9 +68,19 @@ export function locateRecipients(lines: string[], exclude: Set<string>): Located
 /** The diagnostic for each located recipient: its own line's remainder and the lines up to the next. */
 export function diagnosticsFor(lines: string[], located: Located[]): PlainRecipient[] {
   const seen = new Map<string, PlainRecipient>();
+  // The same address named again right below (e.g. "<addr>:" then "550 5.1.1 <addr>... unknown")
+  // belongs to the same block: keep the second line whole as diagnostic.
+  located = located.filter(
+    (loc, k) => k === 0 || located[k - 1]!.address.toLowerCase() !== loc.address.toLowerCase(),
+  );
   located.forEach((loc, k) => {
     const end = located[k + 1]?.line ?? lines.length;
-    const own = (lines[loc.line] ?? '').split(loc.address).slice(1).join(loc.address);
+    const line = lines[loc.line] ?? '';
+    const before = line.slice(0, line.indexOf(loc.address));
+    // Keep what precedes the address when it carries the code ("550 5.1.1 <addr>... User unknown").
+    const own = /[245]\d\d|[245]\.\d/.test(before)
+      ? line
+      : line.split(loc.address).slice(1).join(loc.address);
     const rest = lines.slice(loc.line + 1, end).filter((l) => !BOILERPLATE.test(l.trim()));
     let diagnostic = squash([own.replace(/^[>:.\s]+/, ''), ...rest].join(' '));
     // Many families state the error before the address ("Unknown user: addr"); keep that line.
@@ -90,8 +106,9 @@ export function senderSide(ctx: PlainContext): Set<string> {
 /** Generic reading of a plain-text bounce. */
 export function parseGeneric(ctx: PlainContext, failedHeader: string[] = []): PlainRecipient[] {
   const lines = ctx.head.split('\n');
-  const exclude = senderSide(ctx);
-  for (const f of failedHeader) exclude.delete(f.toLowerCase());
+  // Sender-side addresses are excluded by the line context (MAIL FROM, From:), not by value: the
+  // sender and the failed recipient can be the same (redacted) address.
+  const exclude = new Set<string>();
   let located = locateRecipients(lines, exclude);
   if (failedHeader.length) {
     const wanted = new Set(failedHeader.map((f) => f.toLowerCase()));

@@ -13,9 +13,9 @@ export type { PlainContext, PlainRecipient } from './types.js';
 
 /** Senders that are mail systems (RFC 5321 postmaster, the traditional MAILER-DAEMON, vendors). */
 const SYSTEM_SENDER =
-  /^(mailer-daemon|mailer_daemon|mail-daemon|maildaemon|postmaster|post_master|mail\.?delivery|mailadmin|mail-?admin|mmdf|smtp-gateway|bounce[s]?|daemon|no-?reply|nobody|root|double-bounce|notifications?|system)\b/i;
+  /^(mailer-daemon|mailer_daemon|mail-daemon|maildaemon|postmaster|post_master|mail\.?delivery|mailadmin|mail-?admin|mmdf|smtp-gateway|bounce[s]?|daemon|no-?reply|nobody|root|double-bounce|sysadmin|system)\b/i;
 const SYSTEM_NAME =
-  /mail delivery (system|subsystem|service)|mailer[- ]daemon|postmaster|system administrator|mail administrator|mail system|delivery (subsystem|status)|mail(er)? (delivery )?daemon/i;
+  /mail delivery (system|subsystem|service)|mailer[- ]daemon|postmaster|system administrator|mail administrator|mail system|delivery (subsystem|status)|mail(er)? (delivery )?daemon|\bNDR\b/i;
 
 /** Subjects MTAs give their non-delivery reports, in the languages they ship. */
 const BOUNCE_SUBJECT =
@@ -23,7 +23,7 @@ const BOUNCE_SUBJECT =
 
 /** Wording of the body that says a delivery failed. */
 const FAILURE_WORDING =
-  /could not be delivered|couldn't be delivered|wasn't able to deliver|was not (able to be )?delivered|delivery (to the following|has failed|failed|failure|problem)|permanent (fatal )?errors?|undeliverable|unable to deliver|failed permanently|did not reach|could not deliver|not be delivered|error delivering|failed recipients?|returned to sender|user unknown|no such user|message (was )?rejected|rejected by|delivery attempts|the following address(es)? (failed|had)|fatal error|mail (system )?error|送信できませんでした|送信に失敗|配信できませんでした|не может быть доставлено|non è stato consegnato|n'a pas pu être remis|konnte nicht zugestellt|no se pudo entregar/i;
+  /could not be delivered|couldn't be delivered|wasn't able to deliver|was not (able to be )?delivered|delivery (to the following|has failed|failed|failure|problem)|permanent (fatal )?errors?|undeliverable|unable to deliver|failed permanently|did not reach|could not deliver|not be delivered|error delivering|failed recipients?|returned to sender|user unknown|no such user|message (was )?rejected|rejected by|delivery attempts|the following address(es)? (failed|had)|fatal error|mail (system )?error|transcript of session|mail failed|送信できませんでした|送信に失敗|配信できませんでした|не может быть доставлено|non è stato consegnato|n'a pas pu être remis|konnte nicht zugestellt|no se pudo entregar/i;
 
 const REPLY_PREFIX = /^\s*(re|aw|sv|vs|antw|r|rif|ref|fw|fwd|wg|tr|doorst|rv|enc)\s*(\[\d+\])?\s*:/i;
 
@@ -43,7 +43,10 @@ export function plainContext(mail: ParsedMail): PlainContext {
 export function plainBounceEvidence(ctx: PlainContext): string[] | null {
   const failed = headers(ctx.mail, 'x-failed-recipients');
   if (failed.length) return [`X-Failed-Recipients: ${failed.join(', ')}`];
-  const systemSender = SYSTEM_SENDER.test(ctx.fromAddress) || SYSTEM_NAME.test(ctx.mail.from?.name ?? '');
+  const systemSender =
+    ctx.fromAddress === '' ||
+    SYSTEM_SENDER.test(ctx.fromAddress) ||
+    SYSTEM_NAME.test(ctx.mail.from?.name ?? '');
   const subject = BOUNCE_SUBJECT.test(ctx.subject);
   const wording = FAILURE_WORDING.test(ctx.head);
   const family = FAMILIES.find((f) => f.detect(ctx));

@@ -1,4 +1,5 @@
 import type { ParsedMail } from '../../types.js';
+import type { Reason } from '../wording.js';
 
 /** What a plain-text recogniser sees: the mail plus its text split at the returned original. */
 export interface PlainContext {
@@ -22,6 +23,8 @@ export interface PlainRecipient {
   status?: string;
   action?: string;
   remoteMta?: string;
+  /** The failure reason when the family's message is known to mean one (no code given). */
+  reason?: Reason;
   /** True/false when the family's wording says so (e.g. "This is a permanent error"). */
   temporary?: boolean;
 }
