@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+import { type Config, loadConfigFile } from '../config.js';
+import { type MailboxConfig, defaultPort, mailboxListProblems } from '../daemon/config-schema.js';
+import { resolveSecret } from '../daemon/secrets.js';
+import { describeError, isMail2TicketError } from '../errors.js';
+import { connectImap, credentialsFor } from '../imap/connection.js';
+import { silentLogger } from '../logger.js';
+
+export const CONFIG_CHECK_USAGE = 'usage: mail2ticket config check [--no-connect] FILE';
+
+/** Per-mailbox connection test budget: connect + login + SELECT + LIST. */
+export const CHECK_TIMEOUT_MS = 45_000;
+
+export interface ConfigCheckDeps {
+  out?: (line: string) => void;
+}
+
+/** Static problems of one mailbox that the schema cannot see: secrets and files that must exist. */
+function staticProblems(mb: MailboxConfig, where: string): string[] {
+  const problems: string[] = [];
+  try {
+    if (mb.auth.type === 'password') resolveSecret(mb.auth.password, `${where}.auth.password`);
+    else if ('file' in mb.auth.token) resolveSecret({ file: mb.auth.token.file }, `${where}.auth.token.file`);
+  } catch (err) {
+    problems.push(describeError(err));
+  }
+  return problems;
+}
+
+async function testConnection(mb: MailboxConfig, where: string): Promise<string> {
+  const client = await connectImap(mb, where, credentialsFor(mb, where), {
+    logger: silentLogger(),
+    socketTimeoutMs: CHECK_TIMEOUT_MS,
+  });
+  try {
+    const box = await client
+      .mailboxOpen(mb.folder, { readOnly: true })
+      .catch((err: { responseText?: string }) => {
+        throw new Error(
+          `${where}.folder: cannot open "${mb.folder}": ${err.responseText ?? describeError(err)}`,
+        );
+      });
+    const folders = new Set((await client.list()).map((f) => f.path));
+    const notes = [mb.processedFolder, mb.quarantineFolder]
+      .filter((f): f is string => Boolean(f) && !folders.has(f as string))
+      .map((f) => `folder "${f}" does not exist yet (it will be created)`);
+    const idle = client.capabilities.has('IDLE') ? 'IDLE' : 'no IDLE (polling)';
+    return [
+      `"${mb.folder}" has ${box.exists} messages, UIDVALIDITY ${box.uidValidity}, ${idle}`,
+      ...notes,
+    ].join('; ');
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+/**
+ * `mail2ticket config check FILE`: report every problem of the file with its path, then test
+ * each mailbox's connection (login and folder). Exit 0 when all is well, 1 otherwise, 2 for usage.
+ */
+export async function configCheckCommand(argv: string[], deps: ConfigCheckDeps = {}): Promise<number> {
+  const out = deps.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  let parsed: { values: { 'no-connect'?: boolean }; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { 'no-connect': { type: 'boolean' } },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    out(`${describeError(err)}\n${CONFIG_CHECK_USAGE}`);
+    return 2;
+  }
+  const file = parsed.positionals[0];
+  if (!file || parsed.positionals.length > 1) {
+    out(CONFIG_CHECK_USAGE);
+    return 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfigFile(file);
+  } catch (err) {
+    // parseConfig already lists every problem with its path, one per line.
+    out(isMail2TicketError(err) ? err.message : describeError(err));
+    return 1;
+  }
+  const problems = [...mailboxListProblems(config.mailboxes)];
+  config.mailboxes.forEach((mb, i) => {
+    problems.push(...staticProblems(mb, `mailboxes.${i}`));
+  });
+  for (const p of problems) out(`problem: ${p}`);
+  let failed = problems.length > 0;
+  if (!parsed.values['no-connect']) {
+    const results = await Promise.all(
+      config.mailboxes.map(async (mb, i) => {
+        const where = `mailboxes.${i}`;
+        const target = `${mb.host}:${mb.port ?? defaultPort(mb.tls.mode)} (${mb.tls.mode})`;
+        try {
+          const info = await Promise.race([
+            testConnection(mb, where),
+            new Promise<never>((_, reject) =>
+              setTimeout(
+                () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+                CHECK_TIMEOUT_MS,
+              ).unref(),
+            ),
+          ]);
+          return { ok: true, line: `ok: ${where} (${mb.name}) ${target}: ${info}` };
+        } catch (err) {
+          return { ok: false, line: `problem: ${where} (${mb.name}) ${target}: ${describeError(err)}` };
+        }
+      }),
+    );
+    for (const r of results) {
+      out(r.line);
+      if (!r.ok) failed = true;
+    }
+  }
+  out(failed ? `${file}: problems found` : `${file}: ok (${config.mailboxes.length} mailboxes)`);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,74 @@
+import { ImapFlow } from 'imapflow';
+import { type MailboxConfig, mailboxConfigSchema } from '../../src/daemon/config-schema.js';
+import type { Dovecot } from './dovecot.js';
+
+export function mailboxFor(
+  dovecot: Dovecot,
+  overrides: Partial<Record<keyof MailboxConfig, unknown>> & { port?: number } = {},
+): MailboxConfig {
+  const u = dovecot.users[0]!;
+  return mailboxConfigSchema.parse({
+    name: 'main',
+    host: '127.0.0.1',
+    port: dovecot.port,
+    tls: { mode: 'none' },
+    auth: { type: 'password', user: u.user, password: u.password },
+    ...overrides,
+  });
+}
+
+export function testMail(n: number | string, extra = '', body = `Body of mail ${n}.`): string {
+  const headers = [
+    'From: Customer <customer@example.com>',
+    'To: support@example.com',
+    `Subject: Test mail ${n}`,
+    `Message-Id: <mail-${n}@test.example>`,
+    'Date: Mon, 06 Jan 2025 10:00:00 +0100',
+  ];
+  if (extra) headers.push(extra);
+  return `${headers.join('\r\n')}\r\n\r\n${body}\r\n`;
+}
+
+/** A second client that plays "the MTA": appends mail with IMAP APPEND. */
+export class Appender {
+  private client: ImapFlow;
+  constructor(dovecot: Dovecot, user = dovecot.users[0]!) {
+    this.client = new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      secure: false,
+      doSTARTTLS: false,
+      auth: { user: user.user, pass: user.password },
+      logger: false,
+      disableAutoIdle: true,
+    });
+  }
+  async connect(): Promise<this> {
+    await this.client.connect();
+    return this;
+  }
+  async append(raw: string, folder = 'INBOX'): Promise<void> {
+    const r = await this.client.append(folder, raw);
+    if (!r) throw new Error('APPEND failed');
+  }
+  /** Flags of every message in a folder, by Message-Id. */
+  async flags(folder = 'INBOX'): Promise<Map<string, Set<string>>> {
+    const lock = await this.client.getMailboxLock(folder);
+    try {
+      await this.client.noop(); // take in EXPUNGEs caused by other sessions
+      const out = new Map<string, Set<string>>();
+      const box = this.client.mailbox;
+      if (box && box.exists > 0) {
+        for await (const m of this.client.fetch('1:*', { envelope: true, flags: true })) {
+          out.set(m.envelope?.messageId ?? `uid-${m.uid}`, m.flags ?? new Set());
+        }
+      }
+      return out;
+    } finally {
+      lock.release();
+    }
+  }
+  async close(): Promise<void> {
+    await this.client.logout().catch(() => this.client.close());
+  }
+}
