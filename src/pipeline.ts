@@ -1,10 +1,12 @@
 import type { Readable } from 'node:stream';
 import { describeError, isMail2TicketError } from './errors.js';
 import type { Logger } from './logger.js';
-import { type MappingOptions, mapMail } from './map/map.js';
-import { messageIdOf, parseMail } from './parse/parse.js';
+import { finishMail, type MappingOptions, type PreparedMail, prepareMail } from './map/map.js';
+import { parseMail } from './parse/parse.js';
 import type { MappedPayload } from './schema/entity.js';
 import type { MailInput } from './sources/types.js';
+import { threadInputOf } from './thread/steps.js';
+import type { ThreadInput } from './thread/thread.js';
 import type { Classification, Decision, ParsedMail, ThreadDecision } from './types.js';
 
 export type Outcome =
@@ -35,35 +37,43 @@ export interface ApplyResult {
   error?: { code: string; message: string; retryable?: boolean };
 }
 
+export interface MappedMail {
+  payload: MappedPayload;
+  decision: Decision;
+}
+
+/** The mail-only half of the pipeline's work: plain data, so it can be done in a worker thread. */
+export interface PreparedResult {
+  source: string;
+  prepared: PreparedMail;
+  threadInput: ThreadInput;
+}
+
+/** The pure steps that need no state: parse -> classify -> prepare. */
+export interface PrepareSteps {
+  mapping: MappingOptions;
+  classify(mail: ParsedMail): Classification;
+}
+
 /**
  * The pipeline's I/O, handed in as functions (pg-boss style) so the pure steps stay pure and the
  * whole flow is testable with fakes. `apply` absent means a dry run.
  */
-export interface PipelineContext {
-  mapping: MappingOptions;
-  classify(mail: ParsedMail): Classification;
-  thread(mail: ParsedMail, classification: Classification, messageId: string): Promise<ThreadDecision>;
+export interface PipelineContext extends PrepareSteps {
+  thread(input: ThreadInput): Promise<ThreadDecision>;
   /** Has this Message-Id already been applied? (duplicate detection; threading's index) */
   isDuplicate?(messageId: string): Promise<boolean> | boolean;
-  /** Record a processed mail (feeds the thread index). Called for dry runs too (overlay). */
-  record?(
-    mapped: { payload: MappedPayload; decision: Decision },
-    result: ApplyResult | undefined,
-  ): Promise<void> | void;
-  apply?(mapped: { payload: MappedPayload; decision: Decision }, signal?: AbortSignal): Promise<ApplyResult>;
+  /** Record a threaded mail once it is done (dry runs record into an in-memory overlay). */
+  record?(input: ThreadInput, mapped: MappedMail, result: ApplyResult | undefined): Promise<void> | void;
+  apply?(mapped: MappedMail, signal?: AbortSignal): Promise<ApplyResult>;
   logger?: Logger;
   signal?: AbortSignal;
 }
 
 /** Process one mail from a source: never throws for a bad mail, it reports `quarantined` instead. */
 export async function processMail(input: MailInput, ctx: PipelineContext): Promise<MailResult> {
-  let stream: Readable;
-  try {
-    stream = input.open();
-  } catch (err) {
-    return quarantined(input.source, 'E_SOURCE_READ', `cannot read ${input.source}: ${describeError(err)}`);
-  }
-  return processStream(input.source, stream, ctx);
+  const prepared = await prepareInput(input, ctx);
+  return 'prepared' in prepared ? completeMail(prepared, ctx) : prepared;
 }
 
 export async function processStream(
@@ -71,61 +81,97 @@ export async function processStream(
   stream: Readable,
   ctx: PipelineContext,
 ): Promise<MailResult> {
+  const prepared = await prepareStream(source, stream, ctx);
+  return 'prepared' in prepared ? completeMail(prepared, ctx) : prepared;
+}
+
+export async function prepareInput(
+  input: MailInput,
+  steps: PrepareSteps,
+): Promise<PreparedResult | MailResult> {
+  let stream: Readable;
+  try {
+    stream = input.open();
+  } catch (err) {
+    return quarantined(input.source, 'E_SOURCE_READ', `cannot read ${input.source}: ${describeError(err)}`);
+  }
+  return prepareStream(input.source, stream, steps);
+}
+
+/** parse -> classify -> prepare. A mail that cannot become a payload comes back `quarantined`. */
+export async function prepareStream(
+  source: string,
+  stream: Readable,
+  steps: PrepareSteps,
+): Promise<PreparedResult | MailResult> {
   let mail: ParsedMail;
   try {
-    mail = await parseMail(stream, { limits: ctx.mapping.limits });
+    mail = await parseMail(stream, { limits: steps.mapping.limits });
   } catch (err) {
     stream.destroy();
     if (isMail2TicketError(err)) return quarantined(source, err.code, err.message);
     const code = (err as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && code.startsWith('E') && !code.startsWith('E_')) {
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
       return quarantined(source, 'E_SOURCE_READ', `cannot read ${source}: ${code}`);
     }
     return quarantined(source, 'E_MIME_MALFORMED', `cannot parse ${source}: ${describeError(err)}`);
   }
-  return processParsed(source, mail, ctx);
+  try {
+    const classification = steps.classify(mail);
+    const prepared = prepareMail(mail, classification, steps.mapping);
+    return {
+      source,
+      prepared,
+      threadInput: threadInputOf(mail, classification, prepared.decision.messageId),
+    };
+  } catch (err) {
+    if (isMail2TicketError(err)) return quarantined(source, err.code, err.message);
+    return quarantined(
+      source,
+      'E_MAP_INVALID',
+      `internal error while mapping ${source}: ${describeError(err)}`,
+    );
+  }
 }
 
-export async function processParsed(
-  source: string,
-  mail: ParsedMail,
-  ctx: PipelineContext,
-): Promise<MailResult> {
-  let mapped: { payload: MappedPayload; decision: Decision };
+/** duplicate check -> thread -> finish -> apply (live) -> record. Runs in mail order. */
+export async function completeMail(p: PreparedResult, ctx: PipelineContext): Promise<MailResult> {
+  const { source, prepared, threadInput } = p;
+  let mapped: MappedMail;
   try {
-    const classification = ctx.classify(mail);
-    // The Message-Id threading and duplicate detection key on (derived when absent).
-    const messageId = messageIdOf(mail);
+    const messageId = prepared.decision.messageId;
     if (ctx.isDuplicate && (await ctx.isDuplicate(messageId))) {
-      return {
-        source,
-        outcome: 'duplicate',
-        decision: {
-          messageId,
-          createdAtSource: 'none',
-          classification,
-          thread: { matchedBy: 'none', candidates: [] },
-          notes: [`Message-Id ${messageId} was already processed`],
-        },
+      const { notes, ...rest } = prepared.decision;
+      const decision: Decision = {
+        ...rest,
+        thread: { matchedBy: 'none', candidates: [] },
+        notes: [...notes, `Message-Id ${messageId} was already processed`],
       };
+      return { source, outcome: 'duplicate', decision };
     }
-    const thread = await ctx.thread(mail, classification, messageId);
-    mapped = mapMail(mail, classification, thread, ctx.mapping);
+    const thread = await ctx.thread(threadInput);
+    mapped = finishMail(prepared, thread);
   } catch (err) {
     if (isMail2TicketError(err)) {
       if (err.retryable) return { source, outcome: 'deferred', error: err.toJSON() };
       return quarantined(source, err.code, err.message);
     }
-    ctx.logger?.error({ err, source }, 'unexpected error while mapping');
-    return quarantined(source, 'E_MAP_INVALID', `internal error while mapping: ${describeError(err)}`);
+    ctx.logger?.error({ err, source }, 'unexpected error while threading');
+    return quarantined(
+      source,
+      'E_MAP_INVALID',
+      `internal error while threading ${source}: ${describeError(err)}`,
+    );
   }
 
   if (!ctx.apply) {
-    await ctx.record?.(mapped, undefined);
+    await ctx.record?.(threadInput, mapped, undefined);
     return { source, outcome: 'dry-run', payload: mapped.payload, decision: mapped.decision };
   }
   const result = await ctx.apply(mapped, ctx.signal);
-  if (result.outcome !== 'deferred' && result.outcome !== 'quarantined') await ctx.record?.(mapped, result);
+  if (result.outcome !== 'deferred' && result.outcome !== 'quarantined') {
+    await ctx.record?.(threadInput, mapped, result);
+  }
   return {
     source,
     outcome: result.outcome,
@@ -137,6 +183,6 @@ export async function processParsed(
   };
 }
 
-function quarantined(source: string, code: string, message: string): MailResult {
+export function quarantined(source: string, code: string, message: string): MailResult {
   return { source, outcome: 'quarantined', error: { code, message } };
 }

@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Mail2TicketError } from '../errors.js';
 import { looksLikeMbox, readMbox } from './mbox.js';
+import { openRef } from './open-ref.js';
 import type { MailInput } from './types.js';
 
 /**
@@ -50,7 +50,8 @@ async function* readPath(path: string, explicit: boolean): AsyncGenerator<MailIn
 }
 
 export function fileInput(path: string): MailInput {
-  return { source: path, open: () => createReadStream(path) };
+  const ref = { type: 'file', path } as const;
+  return { source: path, ref, open: () => openRef(ref) };
 }
 
 async function isMaildir(path: string): Promise<boolean> {

@@ -1,6 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { openRef } from './open-ref.js';
 import type { MailInput } from './types.js';
 
 /**
@@ -94,45 +93,12 @@ async function spansFrom(path: string, starts: number[], size: number): Promise<
   }
 }
 
-/** Undo mboxrd/mboxo quoting line by line: ">From " -> "From ", ">>From " -> ">From ". */
-export class FromUnquote extends Transform {
-  private partial: Buffer = Buffer.alloc(0);
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
-    const data = this.partial.length ? Buffer.concat([this.partial, chunk]) : chunk;
-    const lastNl = data.lastIndexOf(0x0a);
-    if (lastNl < 0) {
-      this.partial = data;
-      callback();
-      return;
-    }
-    this.partial = Buffer.from(data.subarray(lastNl + 1));
-    callback(null, unquote(data.subarray(0, lastNl + 1)));
-  }
-
-  override _flush(callback: TransformCallback): void {
-    callback(null, unquote(this.partial));
-  }
-}
-
-function unquote(buf: Buffer): Buffer {
-  if (buf.indexOf('>From ') < 0 && buf.indexOf('>>') < 0) return buf;
-  const text = buf.toString('latin1'); // byte-preserving
-  return Buffer.from(text.replace(/^>(>*From )/gm, '$1'), 'latin1');
-}
-
 export async function* readMbox(path: string, label: string): AsyncGenerator<MailInput> {
   const spans = await scanMbox(path);
   let n = 0;
-  for (const span of spans) {
+  for (const { start, end } of spans) {
     n++;
-    const { start, end } = span;
-    yield {
-      source: `${label}#${n}`,
-      open: () =>
-        end > start
-          ? createReadStream(path, { start, end: end - 1 }).pipe(new FromUnquote())
-          : Readable.from([]),
-    };
+    const ref = { type: 'mbox', path, start, end } as const;
+    yield { source: `${label}#${n}`, ref, open: () => openRef(ref) };
   }
 }
