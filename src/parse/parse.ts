@@ -69,6 +69,15 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
     clearTimeout(timer);
   }
   if (tap.size === 0) throw new Mail2TicketError('E_MAIL_EMPTY', 'the mail is empty (0 bytes)');
+  const shape = mimeShape(parser);
+  if (!collector.depthExceeded && shape.depth > limits.maxMimeDepth) {
+    collector.depthExceeded = `${shape.depth} levels of multipart containers`;
+  }
+  if (shape.unclosed > 0) {
+    collector.problems.push(
+      `MIME structure ended before ${shape.unclosed} multipart part(s) were closed: closing boundary missing, the mail may be truncated`,
+    );
+  }
   if (collector.depthExceeded) {
     throw new Mail2TicketError(
       'E_MIME_TOO_DEEP',
@@ -76,6 +85,39 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
     );
   }
   return buildParsedMail(tap, collector, limits);
+}
+
+/**
+ * What mailparser does not report: how deep the MIME tree went (attachments alone do not reveal a
+ * bomb of nested multiparts around a text part) and whether every multipart saw its closing
+ * delimiter (RFC 2046 5.1.1; missing in truncated mail). Read from mailparser's tree and its
+ * splitter's final state, which are not part of its typed API, hence the defensive access.
+ */
+function mimeShape(parser: MailParser): { depth: number; unclosed: number } {
+  interface TreeNode {
+    children?: TreeNode[];
+  }
+  interface SplitNode {
+    multipart?: unknown;
+    parentNode?: SplitNode | null;
+  }
+  const p = parser as unknown as {
+    tree?: TreeNode | false;
+    splitter?: { node?: SplitNode | null; inEpilogue?: boolean };
+  };
+  let depth = 0;
+  const stack: [TreeNode, number][] = p.tree ? [[p.tree, 0]] : [];
+  while (stack.length) {
+    const [node, d] = stack.pop()!;
+    if (d > depth) depth = d;
+    for (const child of node.children ?? []) stack.push([child, d + 1]);
+  }
+  let unclosed = 0;
+  const last = p.splitter?.node;
+  for (let n = last; n; n = n.parentNode ?? undefined) {
+    if (n.multipart && !(n === last && p.splitter?.inEpilogue)) unclosed++;
+  }
+  return { depth, unclosed };
 }
 
 function classifyParseError(
