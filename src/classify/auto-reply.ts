@@ -53,7 +53,8 @@ const OOO_SUBJECT = new RegExp(
       '不在办公室',
       '休假',
     ].join('|') +
-    ')(?=\\s*(?:[:：\\-–(]|re:|$|\\b))',
+    // Followed by a separator or the end: "Out of office next week" is a person writing.
+    ')(?=\\s*(?:[:：\\-–(]|re:|$))',
   'i',
 );
 

@@ -8,7 +8,8 @@ import type { BounceInfo, BounceRecipient, Classification, MailKind, ParsedMail 
 import { detectAutoReply } from './auto-reply.js';
 import { type DsnReport, looksLikeDeliveryStatus, parseDeliveryStatus } from './dsn.js';
 import { detectFeedback } from './feedback.js';
-import { findOriginalMessageId } from './original-id.js';
+import { findOriginalMessageId, normaliseMessageId } from './original-id.js';
+import { parseSesNotification } from './ses.js';
 import { diagnosticsFor, locateRecipients } from './plaintext/generic.js';
 import { parsePlainBounce, plainBounceEvidence, plainContext } from './plaintext/index.js';
 import type { PlainContext } from './plaintext/types.js';
@@ -37,6 +38,18 @@ export function classify(mail: ParsedMail): Classification {
   const dsn = fromDeliveryStatus(mail, ctx);
   if (dsn) return dsn;
 
+  const ses = parseSesNotification(ctx.body);
+  if (ses?.recipients.length) {
+    const recipients = ses.recipients.map((r) => {
+      const inferred = inferStatus({ reported: r.status, diagnostic: r.diagnostic });
+      return compact({ ...r, status: inferred.status, reason: inferred.reason ?? undefined });
+    });
+    const c = withKind(recipients, [`Amazon SES notificationType ${ses.type}`], mail, ctx);
+    if (ses.messageId && c.bounce && !c.bounce.originalMessageId)
+      c.bounce.originalMessageId = normaliseMessageId(ses.messageId);
+    return c;
+  }
+
   const plainEvidence = plainBounceEvidence(ctx);
   if (plainEvidence) {
     const { recipients, family } = parsePlainBounce(ctx);
@@ -46,6 +59,7 @@ export function classify(mail: ParsedMail): Classification {
           reported: r.status,
           diagnostic: r.diagnostic,
           temporary: r.temporary,
+          reason: r.reason,
         });
         return compact({
           address: r.address,

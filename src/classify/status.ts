@@ -128,6 +128,9 @@ export function inferStatus(input: {
     if (detail !== undefined) return { status: `${cls}.0.${detail}`, reason, source: 'wording' };
   }
   if (reply) return { status: `${reply[0]}.0.0`, reason, source: 'reply-code' };
+  // A failure the bounce states without any code or known wording: "on hold" (X.0.901), so the
+  // status still says permanent or temporary.
+  if (diag) return { status: `${cls}.0.${PSEUDO_DETAIL.onhold}`, reason: 'onhold', source: 'wording' };
   return { status: null, reason, source: 'none' };
 }
 

@@ -161,14 +161,22 @@ export function smtpCommand(text: string): SmtpCommand | undefined {
 }
 
 /**
+ * Wording that reports a failed directory lookup of the mailbox itself (Domino, Exchange, IMail,
+ * Sendmail transcripts): a missing mailbox whatever SMTP stage reported it.
+ */
+const DIRECTORY_LOOKUP =
+  /not listed in|name is not recognized|unknown user:|invalid .{0,20}userid|<<< 5\d\d|>>> rcpt|rcpt_to|\.\.\. user unknown|not known|unknown recipient/i;
+
+/**
  * The failure reason the wording names, or null when it names none we know. A "user unknown"
  * answered to DATA (after the recipients were accepted) is the content being refused by a
- * recipient-side filter, not a missing mailbox.
+ * recipient-side filter, not a missing mailbox; so is one whose SMTP stage is unknown, unless the
+ * wording is a directory lookup failure (the heuristic of Sisimai's Reason::Filtered).
  */
 export function reasonFromWording(text: string, command?: SmtpCommand): Reason | null {
   for (const [reason, re] of TABLE) {
     if (!re.test(text)) continue;
-    if (reason === 'userunknown' && command === 'DATA') return 'filtered';
+    if (reason === 'userunknown' && command !== 'RCPT' && !DIRECTORY_LOOKUP.test(text)) return 'filtered';
     return reason;
   }
   return null;

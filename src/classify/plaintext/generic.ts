@@ -94,15 +94,6 @@ export function diagnosticsFor(lines: string[], located: Located[]): PlainRecipi
   return [...seen.values()];
 }
 
-/** Addresses that belong to the sender side of the bounce. */
-export function senderSide(ctx: PlainContext): Set<string> {
-  const s = new Set<string>();
-  for (const a of [...ctx.mail.to, ...ctx.mail.cc, ...(ctx.mail.from ? [ctx.mail.from] : [])]) {
-    if (a.address) s.add(a.address.toLowerCase());
-  }
-  return s;
-}
-
 /** Generic reading of a plain-text bounce. */
 export function parseGeneric(ctx: PlainContext, failedHeader: string[] = []): PlainRecipient[] {
   const lines = ctx.head.split('\n');

@@ -3,7 +3,7 @@
  * recipients with the first family recogniser that understands it, else the generic reader.
  */
 import type { ParsedMail } from '../../types.js';
-import { bodyText, findAddresses, header, headers } from '../text.js';
+import { bodyText, findAddresses, header, headers, isSystemAddress, squash } from '../text.js';
 import { returnedOriginalOffset } from './boundaries.js';
 import { FAMILIES } from './families.js';
 import { parseGeneric } from './generic.js';
@@ -19,11 +19,11 @@ const SYSTEM_NAME =
 
 /** Subjects MTAs give their non-delivery reports, in the languages they ship. */
 const BOUNCE_SUBJECT =
-  /undeliver|undelivered|delivery (status notification|failure|failed|has failed|problem|notification|error)|returned mail|mail delivery failed|failure notice|returned to sender|non[- ]?delivery|could not be delivered|mail system error|unzustellbar|nicht zustellbar|non remis|no entregado|non recapitabile|onbestelbaar|kan inte levereras|kunne ikke leveres|ikke levert|message not delivered|could not send message|mail failure|failed delivery|delivery (report|notice)|message delivery has failed|system error|error (sending|delivering)|bounce|メールエラー|エラー通知|未達|送信できませんでした|не доставлено|loop alert|rejected/i;
+  /undeliver|undelivered|delivery (status notification|failure|failed|has failed|problem|notification|error)|returned mail|mail delivery failed|failure notice|returned to sender|non[- ]?delivery|could not be delivered|mail system error|unzustellbar|nicht zustellbar|non remis|no entregado|non recapitabile|onbestelbaar|kan inte levereras|kunne ikke leveres|ikke levert|message not delivered|could not send message|mail failure|failed delivery|delivery (report|notice)|message delivery has failed|system error|error (sending|delivering)|bounce|メールエラー|エラー通知|未達|送信できませんでした|не доставлено|loop alert|rejected|mail failed/i;
 
 /** Wording of the body that says a delivery failed. */
 const FAILURE_WORDING =
-  /could not be delivered|couldn't be delivered|wasn't able to deliver|was not (able to be )?delivered|delivery (to the following|has failed|failed|failure|problem)|permanent (fatal )?errors?|undeliverable|unable to deliver|failed permanently|did not reach|could not deliver|not be delivered|error delivering|failed recipients?|returned to sender|user unknown|no such user|message (was )?rejected|rejected by|delivery attempts|the following address(es)? (failed|had)|fatal error|mail (system )?error|transcript of session|mail failed|送信できませんでした|送信に失敗|配信できませんでした|не может быть доставлено|non è stato consegnato|n'a pas pu être remis|konnte nicht zugestellt|no se pudo entregar/i;
+  /could not be delivered|couldn't be delivered|wasn't able to deliver|was not (able to be )?delivered|delivery (to the following|has failed|failed|failure|problem)|permanent (fatal )?errors?|undeliverable|unable to deliver|failed permanently|did not reach|could not deliver|not be delivered|error delivering|failed recipients?|returned to sender|user unknown|no such user|message (was )?rejected|rejected by|delivery attempts|the following address(es)? (failed|had)|fatal error|mail (system )?error|transcript of session|mail failed|no valid recipients|failed addresses|could not be delivered|送信できませんでした|送信に失敗|配信できませんでした|не может быть доставлено|non è stato consegnato|n'a pas pu être remis|konnte nicht zugestellt|no se pudo entregar/i;
 
 const REPLY_PREFIX = /^\s*(re|aw|sv|vs|antw|r|rif|ref|fw|fwd|wg|tr|doorst|rv|enc)\s*(\[\d+\])?\s*:/i;
 
@@ -69,7 +69,26 @@ export function parsePlainBounce(ctx: PlainContext): { recipients: PlainRecipien
     const recipients = fam.parse(ctx);
     if (recipients.length) return { recipients, family: fam.name };
   }
-  return { recipients: parseGeneric(ctx, failed), family: 'generic' };
+  const generic = parseGeneric(ctx, failed);
+  if (generic.length) return { recipients: generic, family: 'generic' };
+  // The bounce names no recipient: the returned original's To is who it failed for.
+  const to = originalRecipients(ctx);
+  return {
+    recipients: to.map((address) => ({ address, diagnostic: squash(ctx.head).slice(0, 1000) })),
+    family: 'original-to',
+  };
+}
+
+/** The To/Cc addresses of the returned original (attached, or quoted after the bounce's prose). */
+function originalRecipients(ctx: PlainContext): string[] {
+  const attached = ctx.mail.captured.find((c) => /rfc822|global|headers/.test(c.contentType))?.text;
+  const block = (attached ?? ctx.body.slice(ctx.head.length)).replace(/\r\n?/g, '\n').replace(/^\s+/, '');
+  const head = block.split(/\n[ \t]*\n/)[0] ?? '';
+  const fields = head.replace(/\n[ \t]+/g, ' ').split('\n');
+  const to = fields
+    .filter((l) => /^(to|cc)\s*:/i.test(l))
+    .flatMap((l) => findAddresses(l.replace(/^[^:]*:/, '')));
+  return to.filter((a) => !isSystemAddress(a));
 }
 
 export { header };

@@ -1,0 +1,138 @@
+/**
+ * The classifier measured against the libsisimai bounce corpus (BSD-2, fixtures/bounce-corpus):
+ * per file the kind, per failed recipient the address and enhanced status. Also our own normal
+ * mail (fixtures/normal) that must stay "message": no false bounce, no false auto-reply.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { classify } from '../src/classify/index.js';
+import { parseMail } from '../src/parse/parse.js';
+import type { Classification } from '../src/types.js';
+
+const CORPUS = join(import.meta.dirname, '..', 'fixtures', 'bounce-corpus');
+const NORMAL = join(import.meta.dirname, '..', 'fixtures', 'normal');
+
+interface ManifestEntry {
+  file: string;
+  kind: string;
+  recipients: { address: string | null; status: string | null; permanent: boolean | null }[];
+}
+
+const manifest: ManifestEntry[] = readFileSync(join(CORPUS, 'manifest.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as ManifestEntry);
+
+/**
+ * The manifest comes from Sisimai, which has no "delay" or "out-of-office" kind: its auto-reply
+ * covers our out-of-office, and its bounce covers our delivery-delay when every recipient in the
+ * file is a temporary (class 4) failure, i.e. the report's Action was "delayed".
+ */
+function kindMatches(entry: ManifestEntry, c: Classification): boolean {
+  if (c.kind === entry.kind) return true;
+  if (entry.kind === 'auto-reply' && c.kind === 'out-of-office') return true;
+  return (
+    entry.kind === 'bounce' &&
+    c.kind === 'delivery-delay' &&
+    entry.recipients.every((r) => r.permanent === false)
+  );
+}
+
+describe('classifier on the bounce corpus', () => {
+  const results = new Map<string, Classification>();
+
+  beforeAll(async () => {
+    for (const e of manifest)
+      results.set(e.file, classify(await parseMail(readFileSync(join(CORPUS, 'eml', e.file)))));
+  }, 180_000);
+
+  it('covers every file of the corpus', () => {
+    expect(readdirSync(join(CORPUS, 'eml')).filter((f) => f.endsWith('.eml'))).toHaveLength(manifest.length);
+    expect(results.size).toBe(333);
+  });
+
+  it('gets the kind, failed recipients and their status at or above the agreed figures', () => {
+    let kindOk = 0;
+    let kindStrict = 0;
+    let rcptTotal = 0;
+    let rcptFound = 0;
+    let statusOk = 0;
+    let permanentOk = 0;
+    const misses: string[] = [];
+    for (const e of manifest) {
+      const c = results.get(e.file)!;
+      if (kindMatches(e, c)) kindOk++;
+      else misses.push(`${e.file}: kind ${c.kind}, manifest ${e.kind}`);
+      if (c.kind === e.kind) kindStrict++;
+      if (e.kind !== 'bounce') continue;
+      const used = new Set<object>();
+      for (const r of e.recipients) {
+        rcptTotal++;
+        // A null address in the manifest means "the report names no address": any recipient we found counts.
+        const got = c.bounce?.recipients.find(
+          (x) => !used.has(x) && (r.address === null || x.address.toLowerCase() === r.address.toLowerCase()),
+        );
+        if (!got) {
+          misses.push(`${e.file}: recipient ${r.address} not found`);
+          continue;
+        }
+        used.add(got);
+        rcptFound++;
+        if (got.status === r.status) statusOk++;
+        else misses.push(`${e.file}: ${r.address} status ${got.status}, manifest ${r.status}`);
+        if ((got.status?.startsWith('5') ?? null) === r.permanent) permanentOk++;
+      }
+    }
+    const pct = (n: number, d: number) => `${((100 * n) / d).toFixed(1)}%`;
+    console.log(
+      [
+        `bounce corpus: ${manifest.length} files`,
+        `  kind correct:              ${kindOk}/${manifest.length} = ${pct(kindOk, manifest.length)} (exact kind names: ${pct(kindStrict, manifest.length)})`,
+        `  recipient address recall:  ${rcptFound}/${rcptTotal} = ${pct(rcptFound, rcptTotal)}`,
+        `  status equal:              ${statusOk}/${rcptTotal} = ${pct(statusOk, rcptTotal)}`,
+        `  permanence equal:          ${permanentOk}/${rcptTotal} = ${pct(permanentOk, rcptTotal)}`,
+        `  misses (${misses.length}):`,
+        ...misses.map((m) => `    ${m}`),
+      ].join('\n'),
+    );
+    expect(kindOk / manifest.length).toBeGreaterThanOrEqual(0.99);
+    expect(rcptFound / rcptTotal).toBeGreaterThanOrEqual(0.97);
+    expect(statusOk / rcptTotal).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('joins bounces to the original message id when the bounce shows it', () => {
+    const withOriginal = manifest.filter(
+      (e) => e.kind === 'bounce' && results.get(e.file)?.bounce?.originalMessageId,
+    );
+    console.log(
+      `  original Message-Id found: ${withOriginal.length}/${manifest.filter((e) => e.kind === 'bounce').length} bounces`,
+    );
+    expect(results.get('lhost-qmail-17.eml')?.bounce?.originalMessageId).toBe(
+      '<20240624090401.44656.qmail@nq.example.jp>',
+    );
+    expect(withOriginal.length / manifest.filter((e) => e.kind === 'bounce').length).toBeGreaterThan(0.8);
+  });
+});
+
+describe('normal mail stays message', () => {
+  const files = readdirSync(NORMAL).filter((f) => f.endsWith('.eml'));
+
+  it('has a diverse set of must-stay-message mails', () => {
+    expect(files.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('classifies none of them as bounce, report or automatic reply', async () => {
+    const wrong: string[] = [];
+    let falseBounces = 0;
+    for (const f of files) {
+      const c = classify(await parseMail(readFileSync(join(NORMAL, f))));
+      if (c.kind === 'bounce' || c.kind === 'delivery-delay' || c.kind === 'delivery-report') falseBounces++;
+      if (c.kind !== 'message') wrong.push(`${f}: ${c.kind} [${c.evidence.join('; ')}]`);
+    }
+    console.log(
+      `normal mail: ${files.length} files, false bounces ${falseBounces}, not message ${wrong.length}`,
+    );
+    expect(wrong).toEqual([]);
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * Unit tests of the classifier's pieces on strings and hand-built ParsedMail objects.
+ */
+import { describe, expect, it } from 'vitest';
+import { detectAutoReply } from '../src/classify/auto-reply.js';
+import { parseDeliveryStatus } from '../src/classify/dsn.js';
+import { classify, describeClassification } from '../src/classify/index.js';
+import { findOriginalMessageId } from '../src/classify/original-id.js';
+import { findEnhancedStatus, inferStatus, isPermanent } from '../src/classify/status.js';
+import type { ParsedMail } from '../src/types.js';
+
+function mail(over: Partial<ParsedMail> & { hdrs?: Record<string, string> }): ParsedMail {
+  const { hdrs = {}, ...rest } = over;
+  return {
+    size: 100,
+    headerBlock: '',
+    headers: Object.entries(hdrs).map(([name, value]) => ({ name, value })),
+    subject: '',
+    replyTo: [],
+    to: [{ name: '', address: 'support@vendor.example.com' }],
+    cc: [],
+    bcc: [],
+    receivedDates: [],
+    contentType: 'text/plain',
+    contentTypeParams: {},
+    parts: [],
+    captured: [],
+    inlineImages: [],
+    attachments: [],
+    problems: [],
+    ...rest,
+  };
+}
+
+describe('RFC 3464 delivery-status parsing', () => {
+  it('reads per-recipient fields, folded lines and address types', () => {
+    const r = parseDeliveryStatus(
+      'Reporting-MTA: dns; mx.example.com\nArrival-Date: Mon, 1 Jan 2024 00:00:00 +0000\n\n' +
+        'Original-Recipient: rfc822;Kim@Example.ORG\nFinal-Recipient: rfc822; kim@example.org\nAction: failed\n' +
+        'Status: 5.1.1\nRemote-MTA: dns; mail.example.org\nDiagnostic-Code: smtp; 550 5.1.1 <kim@example.org>:\n' +
+        '    Recipient address rejected: User unknown\n\n' +
+        'Final-Recipient: rfc822; lee@example.org\nAction: delayed\nStatus: 4.4.7\n',
+    );
+    expect(r.reportingMta).toBe('mx.example.com');
+    expect(r.recipients).toHaveLength(2);
+    expect(r.recipients[0]).toMatchObject({
+      finalRecipient: 'kim@example.org',
+      originalRecipient: 'Kim@Example.ORG',
+      action: 'failed',
+      status: '5.1.1',
+      remoteMta: 'mail.example.org',
+      diagnosticCode: '550 5.1.1 <kim@example.org>: Recipient address rejected: User unknown',
+    });
+    expect(r.recipients[1]).toMatchObject({ finalRecipient: 'lee@example.org', action: 'delayed' });
+  });
+});
+
+describe('enhanced status', () => {
+  it('finds codes and skips IP addresses and versions', () => {
+    expect(findEnhancedStatus('host 192.0.2.5 said: 550 5.7.26 unauthenticated')).toBe('5.7.26');
+    expect(findEnhancedStatus('Sendmail V8.14.4 no code here')).toBeUndefined();
+    expect(findEnhancedStatus('554 4.4.7 Message expired <421 4.4.2 Connection timed out>')).toBe('4.4.2');
+  });
+  it('infers a status from the reply code and the wording when none is given', () => {
+    expect(inferStatus({ diagnostic: '550 Requested action not taken: mailbox full' }).status).toBe(
+      '5.0.922',
+    );
+    expect(inferStatus({ diagnostic: '452 Mailbox over quota, try again later' }).status).toBe('4.0.922');
+    expect(
+      inferStatus({ diagnostic: '550 5.1.1 <a@b.example>... User unknown (in reply to RCPT TO command)' }),
+    ).toMatchObject({
+      status: '5.1.1',
+      source: 'text',
+    });
+    expect(inferStatus({ reported: '5.0.0', diagnostic: 'Host or domain name not found' }).status).toBe(
+      '5.0.0',
+    );
+    expect(inferStatus({ diagnostic: '451 greylisted, come back later' }).status).toBe('4.0.0');
+  });
+  it('is permanent for class 5 only', () => {
+    expect(isPermanent('5.2.2')).toBe(true);
+    expect(isPermanent('4.2.2')).toBe(false);
+    expect(isPermanent(null)).toBeNull();
+  });
+});
+
+describe('automatic replies', () => {
+  it('reads RFC 3834 Auto-Submitted and tells out-of-office by wording', () => {
+    const r = detectAutoReply(
+      mail({
+        subject: 'Re: your ticket',
+        hdrs: { 'Auto-Submitted': 'auto-replied' },
+        text: 'I am out of the office until Monday.',
+      }),
+    );
+    expect(r?.kind).toBe('out-of-office');
+    expect(detectAutoReply(mail({ subject: 'x', hdrs: { 'Auto-Submitted': 'no' } }))).toBeNull();
+  });
+  it('recognises out-of-office subjects in several languages', () => {
+    for (const subject of [
+      'Abwesenheitsnotiz: Ticket 12',
+      'Absent du bureau : Facture',
+      'Fuera de la oficina: pedido',
+      'Afwezig: offerte',
+      'Fraværende: faktura',
+      'Frånvarande: order',
+      '不在通知: お問い合わせ',
+    ]) {
+      expect(detectAutoReply(mail({ subject }))?.kind, subject).toBe('out-of-office');
+    }
+    expect(
+      detectAutoReply(mail({ subject: 'Automatic reply: Invoice', text: 'Thanks, we got your mail.' }))?.kind,
+    ).toBe('auto-reply');
+  });
+  it('leaves newsletters and a person quoting an auto-reply alone', () => {
+    expect(detectAutoReply(mail({ subject: 'March news', hdrs: { Precedence: 'bulk' } }))).toBeNull();
+    expect(
+      detectAutoReply(mail({ subject: 'Re: Automatic reply: Invoice', text: '> I am out of the office' })),
+    ).toBeNull();
+    expect(detectAutoReply(mail({ subject: 'Out of office next week, please cover' }))).toBeNull();
+  });
+});
+
+describe('classify on hand-built mails', () => {
+  it('classifies an RFC 3464 report and finds the original Message-Id', () => {
+    const c = classify(
+      mail({
+        from: { name: 'Mail Delivery System', address: 'MAILER-DAEMON@mx.example.com' },
+        subject: 'Undelivered Mail Returned to Sender',
+        contentType: 'multipart/report',
+        contentTypeParams: { 'report-type': 'delivery-status' },
+        text: 'I could not deliver your message.',
+        captured: [
+          {
+            contentType: 'message/delivery-status',
+            text: 'Final-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.2.2\n',
+            truncated: false,
+          },
+          {
+            contentType: 'text/rfc822-headers',
+            text: 'From: me@vendor.example.com\nMessage-ID: <orig-1@vendor.example.com>\n',
+            truncated: false,
+          },
+        ],
+      }),
+    );
+    expect(c.kind).toBe('bounce');
+    expect(c.bounce).toMatchObject({
+      permanent: true,
+      originalMessageId: '<orig-1@vendor.example.com>',
+      recipients: [{ address: 'a@example.org', status: '5.2.2', action: 'failed' }],
+    });
+    expect(describeClassification(c)).toContain('a@example.org 5.2.2 failed');
+  });
+  it('tells delays and successful delivery reports from bounces', () => {
+    const report = (action: string, status: string) =>
+      mail({
+        contentType: 'multipart/report',
+        contentTypeParams: { 'report-type': 'delivery-status' },
+        captured: [
+          {
+            contentType: 'message/delivery-status',
+            text: `Final-Recipient: rfc822; a@example.org\nAction: ${action}\nStatus: ${status}\n`,
+            truncated: false,
+          },
+        ],
+      });
+    expect(classify(report('delayed', '4.4.7')).kind).toBe('delivery-delay');
+    expect(classify(report('delayed', '4.4.7')).bounce?.permanent).toBe(false);
+    expect(classify(report('delivered', '2.0.0')).kind).toBe('delivery-report');
+    expect(classify(report('relayed', '2.0.0')).kind).toBe('delivery-report');
+  });
+  it('reads a plain-text qmail bounce with its quoted original', () => {
+    const text =
+      "Hi. This is the qmail-send program at mx.example.com.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\n" +
+      '<kim@example.org>:\n192.0.2.1 does not like recipient.\nRemote host said: 550 5.1.1 <kim@example.org>: User unknown\n\n' +
+      '--- Below this line is a copy of the message.\n\nMessage-ID: <q-1@vendor.example.com>\nFrom: me@vendor.example.com\n';
+    const c = classify(
+      mail({ from: { name: '', address: 'MAILER-DAEMON@mx.example.com' }, subject: 'failure notice', text }),
+    );
+    expect(c.kind).toBe('bounce');
+    expect(c.bounce?.recipients).toEqual([
+      expect.objectContaining({ address: 'kim@example.org', status: '5.1.1' }),
+    ]);
+    expect(c.bounce?.originalMessageId).toBe('<q-1@vendor.example.com>');
+    expect(findOriginalMessageId(mail({ messageId: '<own@x>' }), 'Message-Id: <own@x>\n')).toBeUndefined();
+  });
+  it('reads feedback reports and read receipts', () => {
+    const arf = classify(
+      mail({
+        contentType: 'multipart/report',
+        contentTypeParams: { 'report-type': 'feedback-report' },
+        captured: [
+          {
+            contentType: 'message/feedback-report',
+            text: 'Feedback-Type: abuse\nOriginal-Rcpt-To: <kim@example.org>\n',
+            truncated: false,
+          },
+        ],
+      }),
+    );
+    expect(arf.kind).toBe('feedback-report');
+    expect(arf.bounce?.recipients[0]?.address).toBe('kim@example.org');
+    const mdn = classify(
+      mail({
+        contentType: 'multipart/report',
+        contentTypeParams: { 'report-type': 'disposition-notification' },
+        captured: [
+          {
+            contentType: 'message/disposition-notification',
+            text: 'Disposition: manual-action/MDN-sent-manually; displayed\n',
+            truncated: false,
+          },
+        ],
+      }),
+    );
+    expect(mdn.kind).toBe('read-receipt');
+    expect(mdn.evidence.join(' ')).toContain('displayed');
+  });
+  it('keeps a person who writes about a failed delivery a message', () => {
+    const c = classify(
+      mail({
+        from: { name: 'Kim', address: 'kim@customer.example' },
+        subject: 'Re: Undeliverable: invoice',
+        text: 'Your mail could not be delivered to accounts@customer.example, use kim@customer.example.',
+      }),
+    );
+    expect(c.kind).toBe('message');
+  });
+});
