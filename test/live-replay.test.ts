@@ -46,7 +46,7 @@ describe('live replay of every fixture against the sandbox', () => {
         built.pipeline,
         undefined,
         { stdout: ndjsonSink(lines), stderr: ndjsonSink([]) },
-        (r) => results.push(r),
+        { onResult: (r) => results.push(r) },
       );
 
       const after = sb.state();
