@@ -17,7 +17,7 @@ import { parseConfig } from '../src/config.js';
 import { type ErrorCode, isMail2TicketError } from '../src/errors.js';
 import { DEFAULT_LIMITS, type Limits, limitsSchema, resolveLimits } from '../src/limits.js';
 import { parseMail } from '../src/parse/parse.js';
-import { type MailResult, type PipelineContext, processMail } from '../src/pipeline.js';
+import { type MailResult, processMail } from '../src/pipeline.js';
 import { fileInput } from '../src/sources/files.js';
 import type { ParsedMail } from '../src/types.js';
 import * as bad from './helpers/bad-mail.js';
@@ -93,20 +93,29 @@ const CASES: Case[] = [
 ];
 
 let dir: string;
-let ctx: PipelineContext;
-let closeCtx: () => Promise<void>;
+let runs = 0;
 
-beforeAll(async () => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'm2t-bad-input-'));
-  const built = await buildContext(parseConfig({ stateDir: join(dir, 'state') }), { dryRun: true });
-  ctx = built.pipeline;
-  closeCtx = () => built.close();
 });
 
-afterAll(async () => {
-  await closeCtx?.();
+afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * Run one mail through the real pipeline in dry-run, with a context of its own: the dry-run
+ * context remembers Message-Ids (duplicate detection), and several tests here replay the same mail.
+ */
+async function pipelineRun(path: string, limits?: Limits): Promise<MailResult> {
+  const config = parseConfig({ stateDir: join(dir, `state-${++runs}`), ...(limits ? { limits } : {}) });
+  const built = await buildContext(config, { dryRun: true });
+  try {
+    return await processMail(fileInput(path), built.pipeline);
+  } finally {
+    await built.close();
+  }
+}
 
 function fileName(c: Case): string {
   return `${c.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.eml`;
@@ -164,7 +173,7 @@ describe.each(CASES)('bad input: $name', (c) => {
   it('the pipeline maps it with a note or quarantines it with a reason (from a file source)', async () => {
     const path = join(dir, fileName(c));
     writeFileSync(path, c.make());
-    checkResult(c, await processMail(fileInput(path), ctx));
+    checkResult(c, await pipelineRun(path));
   }, 120_000);
 });
 
@@ -209,7 +218,7 @@ describe('bad input: specific expectations', () => {
   it('NUL bytes map, with the note in the decision and the text kept around them', async () => {
     const path = join(dir, 'nul-specific.eml');
     writeFileSync(path, bad.nulBytes());
-    const result = await processMail(fileInput(path), ctx);
+    const result = await pipelineRun(path);
     expect(result.outcome).toBe('dry-run');
     expect(result.decision?.notes).toContain('the mail contains NUL bytes');
     expect(result.payload?.Body).toContain('byte pair and after it more text');
@@ -265,23 +274,21 @@ describe('bad input: a 60 MiB attachment', () => {
   }, 300_000);
 
   it('maps through the pipeline from a file source', async () => {
-    const result = await processMail(fileInput(big), ctx);
+    const result = await pipelineRun(big);
     expect(result.outcome, JSON.stringify(result.error)).toBe('dry-run');
     expect(result.payload?.MessageId).toBe('<big-attachment-1@example.no>');
     expect(result.payload?.Body).toContain('The full server dump is attached.');
   }, 300_000);
 
   it('is quarantined as too large when maxMailBytes is lower, naming the limit', async () => {
-    const limits = resolveLimits(limitsSchema.parse({ maxMailBytes: 16 * MiB }));
-    const result = await processMail(fileInput(big), { ...ctx, mapping: { ...ctx.mapping, limits } });
+    const result = await pipelineRun(big, resolveLimits(limitsSchema.parse({ maxMailBytes: 16 * MiB })));
     expect(result.outcome).toBe('quarantined');
     expect(result.error?.code).toBe('E_MAIL_TOO_LARGE');
     expect(result.error?.message).toMatch(/16777216 bytes \(maxMailBytes\)/);
   }, 300_000);
 
   it('a parse that outlives parseTimeoutMs is quarantined as a timeout, not left hanging', async () => {
-    const limits = resolveLimits(limitsSchema.parse({ parseTimeoutMs: 1 }));
-    const result = await processMail(fileInput(big), { ...ctx, mapping: { ...ctx.mapping, limits } });
+    const result = await pipelineRun(big, resolveLimits(limitsSchema.parse({ parseTimeoutMs: 1 })));
     expect(result.outcome).toBe('quarantined');
     expect(result.error?.code).toBe('E_PARSE_TIMEOUT');
     expect(result.error?.message).toMatch(/1 ms/);
