@@ -84,7 +84,9 @@ ${`${big}\n`.repeat(200)}--B--
     expect(types).toEqual(['message/delivery-status', 'text/rfc822-headers']);
     expect(mail.captured[0]!.text).toContain('Status: 5.1.1');
     expect(mail.captured[1]!.text).toContain('<original@example.com>');
-    expect(mail.attachments).toEqual([{ filename: 'blob.bin', contentType: 'application/octet-stream', size: 11400 }]);
+    expect(mail.attachments).toEqual([
+      { filename: 'blob.bin', contentType: 'application/octet-stream', size: 11400 },
+    ]);
   });
 
   it('keeps inline images within the per-mail budget only', async () => {
@@ -107,7 +109,9 @@ ${`${big}\n`.repeat(200)}--B--
       parseMail(crlf(PLAIN), { limits: resolveLimits({ maxMailBytes: 100 }) }),
     ).rejects.toMatchObject({ code: 'E_MAIL_TOO_LARGE', message: expect.stringContaining('maxMailBytes') });
     await expect(
-      parseMail(Buffer.from(`X-Long: ${'x'.repeat(5000)}\n\nbody`), { limits: resolveLimits({ maxHeaderBytes: 1024 }) }),
+      parseMail(Buffer.from(`X-Long: ${'x'.repeat(5000)}\n\nbody`), {
+        limits: resolveLimits({ maxHeaderBytes: 1024 }),
+      }),
     ).rejects.toMatchObject({ code: 'E_HEADER_TOO_LARGE' });
   });
 
@@ -117,6 +121,16 @@ ${`${big}\n`.repeat(200)}--B--
     expect(mail.messageId).toBeUndefined();
     expect(mail.problems.join()).toContain('unparsable Date header');
   });
+});
+
+it('keeps the body as text when a multipart boundary never occurs (RFC 2046 5.1.1)', async () => {
+  const mail = await parseMail(
+    Buffer.from(
+      'From: MAILER-DAEMON@x\nSubject: failed\nContent-Type: multipart/report; boundary="never"\n\n--other\nContent-Type: text/plain\n\n<gone@example.net>: user unknown\n',
+    ),
+  );
+  expect(mail.text).toContain('<gone@example.net>: user unknown');
+  expect(mail.problems.join()).toContain('multipart boundary "never" never found');
 });
 
 describe('dates', () => {
@@ -137,7 +151,9 @@ describe('dates', () => {
   });
 
   it('reads the date after the last semicolon of a Received header', () => {
-    expect(receivedDate('from a by b; id 1; Wed, 6 Mar 2024 08:00:00 +0000')).toBe('2024-03-06T08:00:00+00:00');
+    expect(receivedDate('from a by b; id 1; Wed, 6 Mar 2024 08:00:00 +0000')).toBe(
+      '2024-03-06T08:00:00+00:00',
+    );
   });
 
   it('derives a stable Message-Id from the header block', () => {

@@ -148,8 +148,15 @@ function classifyParseError(
 }
 
 /**
+ * How much of the body is kept aside in case the MIME structure yields nothing: a multipart whose
+ * declared boundary never appears (seen from Sun Messaging Server and France Telecom's relays in
+ * the bounce corpus) parses to no parts at all, and the words would otherwise be lost.
+ */
+export const FALLBACK_BODY_BYTES = 256 * 1024;
+
+/**
  * Passes bytes through unchanged while counting them (maxMailBytes) and keeping a copy of the
- * top-level header block (maxHeaderBytes). Everything after the header block is not retained.
+ * top-level header block (maxHeaderBytes) and of the body's first FALLBACK_BODY_BYTES.
  */
 class HeaderTap extends Transform {
   size = 0;
@@ -159,6 +166,8 @@ class HeaderTap extends Transform {
   private headDone = false;
   headerBytes: Buffer = Buffer.alloc(0);
   nulBytes = false;
+  private bodyParts: Buffer[] = [];
+  private bodyLength = 0;
 
   constructor(private readonly limits: Limits) {
     super();
@@ -183,6 +192,7 @@ class HeaderTap extends Transform {
       const end = findHeaderEnd(joined, searchFrom);
       if (end) {
         this.finishHead(joined.subarray(0, end.end));
+        this.keepBody(joined.subarray(end.bodyStart));
       } else if (this.headLength > this.limits.maxHeaderBytes) {
         this.error = new Mail2TicketError(
           'E_HEADER_TOO_LARGE',
@@ -193,6 +203,8 @@ class HeaderTap extends Transform {
       } else {
         this.head = [joined];
       }
+    } else {
+      this.keepBody(chunk);
     }
     callback(null, chunk);
   }
@@ -201,6 +213,22 @@ class HeaderTap extends Transform {
     // A mail that is all header (no empty line) is legal (RFC 5322 3.5: the body is optional).
     if (!this.headDone) this.finishHead(Buffer.concat(this.head));
     callback();
+  }
+
+  /** The start of the body, for the no-parts fallback. */
+  get bodyHead(): Buffer {
+    return Buffer.concat(this.bodyParts);
+  }
+
+  get bodyTruncated(): boolean {
+    return this.size - this.headerBytes.length > this.bodyLength + 2;
+  }
+
+  private keepBody(chunk: Buffer): void {
+    if (this.bodyLength >= FALLBACK_BODY_BYTES || chunk.length === 0) return;
+    const slice = Buffer.from(chunk.subarray(0, FALLBACK_BODY_BYTES - this.bodyLength));
+    this.bodyParts.push(slice);
+    this.bodyLength += slice.length;
   }
 
   private finishHead(block: Buffer): void {
@@ -350,6 +378,20 @@ function buildParsedMail(tap: HeaderTap, c: Collector, limits: Limits): ParsedMa
     else problems.push(`unparsable Date header: ${JSON.stringify(dateHeader.slice(0, 80))}`);
   }
   if (c.text !== undefined) mail.text = c.text;
+  if (
+    mail.contentType.startsWith('multipart/') &&
+    !c.text?.trim() &&
+    !c.html?.trim() &&
+    c.parts.length === 0 &&
+    tap.bodyHead.length > 0
+  ) {
+    // RFC 2046 5.1.1: the body parts are delimited by the declared boundary; when it never
+    // occurs there are no parts, but the sender's words are still there. Keep them as text.
+    mail.text = bytesToText(tap.bodyHead);
+    problems.push(
+      `multipart boundary ${JSON.stringify(params.boundary ?? '')} never found: body kept as plain text${tap.bodyTruncated ? ` (first ${FALLBACK_BODY_BYTES} bytes)` : ''}`,
+    );
+  }
   if (c.html !== undefined && c.html.length > 0) mail.html = c.html;
   if (!tap.headerBytes.length) problems.push('the mail has no header block');
   return mail;
@@ -373,4 +415,9 @@ function parseContentType(raw: string): { contentType: string; params: Record<st
 export function derivedMessageId(headerBlock: string): string {
   const hash = createHash('sha256').update(headerBlock).digest('hex').slice(0, 32);
   return `<${hash}@mail2ticket.invalid>`;
+}
+
+/** The id a mail is known by: its Message-Id, or the derived one. */
+export function messageIdOf(mail: ParsedMail): string {
+  return mail.messageId || derivedMessageId(mail.headerBlock);
 }
