@@ -123,16 +123,17 @@ const toRecord = (r: Row): MailRecord => ({
 
 /** The state of one mailbox at its current UIDVALIDITY. */
 export class MailboxState {
-  private uv = '';
-
   constructor(
     private readonly db: Database.Database,
     readonly name: string,
-  ) {
-    const row = db.prepare('SELECT uidvalidity FROM mailbox WHERE name = ?').get(name) as
+  ) {}
+
+  /** Read from the database each time, so every view of the same mailbox agrees. */
+  private get uv(): string {
+    const row = this.db.prepare('SELECT uidvalidity FROM mailbox WHERE name = ?').get(this.name) as
       | { uidvalidity: string | null }
       | undefined;
-    this.uv = row?.uidvalidity ?? '';
+    return row?.uidvalidity ?? '';
   }
 
   get uidValidity(): string {
@@ -152,7 +153,6 @@ export class MailboxState {
          ON CONFLICT(name) DO UPDATE SET uidvalidity = excluded.uidvalidity, floor_uid = 1, updated_at = excluded.updated_at`,
       )
       .run(this.name, value, now);
-    this.uv = value;
     return { changed: previous !== '', previous };
   }
 

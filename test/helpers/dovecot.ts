@@ -80,6 +80,17 @@ async function waitForPort(port: number, proc: ChildProcess, timeoutMs: number):
   throw new Error(`dovecot did not answer on port ${port} within ${timeoutMs} ms`);
 }
 
+function descendants(pid: number): number[] {
+  let out: string;
+  try {
+    out = execFileSync('pgrep', ['-P', String(pid)]).toString();
+  } catch {
+    return []; // pgrep exits 1 when there are none
+  }
+  const kids = out.split(/\s+/).filter(Boolean).map(Number);
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+
 export class Dovecot {
   readonly dir: string;
   port = 0;
@@ -199,11 +210,21 @@ service stats {
     const proc = this.proc;
     this.proc = undefined;
     if (!proc || proc.exitCode !== null) return;
+    // Dovecot's master leaves running imap sessions alive when it stops; a real server restart
+    // (or crash) drops them, so kill the whole process tree.
+    const children = descendants(proc.pid!);
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
       proc.kill('SIGTERM');
       setTimeout(() => proc.kill('SIGKILL'), 10_000).unref();
     });
+    for (const pid of children) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     // The master exits before its children have released the port; wait until it is free.
     for (let i = 0; i < 100; i++) {
       const free = await new Promise<boolean>((resolve) => {

@@ -12,6 +12,8 @@ export class RecordingApi {
   readonly bodies = new Map<string, string>();
   down = false;
   readonly poison = new Set<string>();
+  /** Message-Ids in the order their first PUT arrived. */
+  readonly order: string[] = [];
   requests = 0;
   private server: Server | undefined;
 
@@ -26,6 +28,7 @@ export class RecordingApi {
         if (req.method !== 'PUT' || !m) return void res.writeHead(404).end();
         const id = decodeURIComponent(m[1]!);
         if (this.poison.has(id)) return void res.writeHead(500).end('cannot store this one');
+        if (!this.puts.has(id)) this.order.push(id);
         this.puts.set(id, (this.puts.get(id) ?? 0) + 1);
         this.bodies.set(id, Buffer.concat(chunks).toString('utf8'));
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
