@@ -123,6 +123,25 @@ describe('SQLite message index', () => {
     expect(await index.getParticipants({ threadRoot: '<r@h>' })).toEqual(['a@h', 'c@h']);
   });
 
+  it('serialises concurrent recordMail calls and two connections (daemons) on one file', async () => {
+    const stateDir = tempDir();
+    const a = track(openSqliteIndex({ stateDir }));
+    const b = track(openSqliteIndex({ stateDir }));
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      (i % 2 ? a : b).recordMail({
+        messageId: `<m${i}@x>`,
+        threadRoot: '<m0@x>',
+        ticketId: 5,
+        from: `p${i % 3}@x`,
+        related: i > 0 ? [`<m${i - 1}@x>`] : [],
+      }),
+    );
+    await Promise.all(writes);
+    for (let i = 0; i < 40; i++) expect(await a.isProcessed(`<m${i}@x>`)).toBe(true);
+    expect(await b.getParticipants({ ticketId: 5 })).toEqual(['p0@x', 'p1@x', 'p2@x']);
+    expect((await b.getMessage('<m39@x>'))?.source).toBe('processed');
+  });
+
   it('recreates a state directory deleted while it runs', async () => {
     const stateDir = join(tempDir(), 'state');
     const index = track(openSqliteIndex({ stateDir }));

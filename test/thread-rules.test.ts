@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Mail2TicketError } from '../src/errors.js';
 import { openSqliteIndex, type SqliteIndex } from '../src/state/sqlite.js';
 import { type ThreadConfig, threadConfigSchema } from '../src/thread/config-schema.js';
 import { isDuplicate, recordThreaded } from '../src/thread/recorder.js';
@@ -325,6 +326,40 @@ describe('rule 4 and the edges', () => {
     expect(root).toMatchObject({ matchedBy: 'none', threadRoot: '<a@h>' });
     const middle = await processMail(mail('<b@h>', { inReplyTo: '<a@h>', references: '<a@h>', from: 'x@h' }));
     expect(middle).toMatchObject({ matchedBy: 'in-reply-to', threadRoot: '<a@h>', parentMessageId: '<a@h>' });
+  });
+
+  it('a reply linked only by In-Reply-To to a parent not yet seen is joined when the parent comes', async () => {
+    await ticket12();
+    const early = await processMail(mail('<x@cust.example>', { inReplyTo: '<p@support.example>' }));
+    expect(early).toMatchObject({ matchedBy: 'none', threadRoot: '<p@support.example>' });
+    const parent = await processMail(
+      mail('<p@support.example>', {
+        from: 'support@support.example',
+        inReplyTo: '<root@cust.example>',
+        references: '<root@cust.example>',
+      }),
+    );
+    expect(parent).toMatchObject({ matchedBy: 'in-reply-to', ticketId: 12 });
+    // The early reply's thread was joined to the parent's: a reply to it now lands on ticket 12.
+    const late = await processMail(mail('<y@cust.example>', { inReplyTo: '<x@cust.example>' }));
+    expect(late).toMatchObject({ matchedBy: 'in-reply-to', threadRoot: '<root@cust.example>' });
+  });
+
+  it('an API failure is not taken for "unknown": the error reaches the pipeline (which defers the mail)', async () => {
+    const api: ThreadApi = {
+      findMessage: async () => {
+        throw new Mail2TicketError('E_API_HTTP', 'GET /api/v1/TicketMessage answered 503', {
+          retryable: true,
+        });
+      },
+    };
+    await expect(
+      processMail(mail('<e1@cust.example>', { inReplyTo: '<unknown@x>' }), { api }),
+    ).rejects.toMatchObject({
+      code: 'E_API_HTTP',
+      retryable: true,
+    });
+    expect(await index.isProcessed('<e1@cust.example>')).toBe(false);
   });
 
   it('two mails with the same Message-Id: the second is a duplicate and changes nothing', async () => {

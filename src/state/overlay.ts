@@ -1,4 +1,4 @@
-import { lookupMessage, type RecordOps, recordMailWith } from './record.js';
+import { lookupMessage, type RecordOps, recordMailSteps, runAsync } from './record.js';
 import {
   type IndexedMessage,
   type MessageIndex,
@@ -17,7 +17,7 @@ import {
  * A dry run must thread a replayed mailbox exactly as a live run would (a reply needs its parent
  * recorded a moment earlier), yet must never change the state: running the same dry run twice
  * gives the same answer, and a dry run beside the daemon cannot corrupt it. Recording goes
- * through the same `recordMailWith` logic as the SQLite store.
+ * through the same `recordMailSteps` logic as the SQLite store.
  */
 export class OverlayIndex implements MessageIndex {
   readonly readOnly = false;
@@ -65,15 +65,15 @@ export class OverlayIndex implements MessageIndex {
   }
 
   getMessage(messageId: string): Promise<IndexedMessage | undefined> {
-    return lookupMessage(this.ops(), messageId);
+    return runAsync(lookupMessage(messageId), this.ops());
   }
 
-  putMessage(msg: IndexedMessage): Promise<void> {
-    return this.ops().upsertMessage(msg, '');
+  async putMessage(msg: IndexedMessage): Promise<void> {
+    await this.ops().upsertMessage(msg, '');
   }
 
   recordMail(mail: ProcessedMail): Promise<void> {
-    return recordMailWith(this.ops(), mail);
+    return runAsync(recordMailSteps(mail), this.ops());
   }
 
   async isProcessed(messageId: string): Promise<boolean> {
@@ -103,8 +103,8 @@ export class OverlayIndex implements MessageIndex {
     return [...all].sort();
   }
 
-  addParticipant(key: ThreadKey, address: string): Promise<void> {
-    return this.ops().addParticipant(threadKeyString(key), normalizeAddress(address));
+  async addParticipant(key: ThreadKey, address: string): Promise<void> {
+    await this.ops().addParticipant(threadKeyString(key), normalizeAddress(address));
   }
 
   /** Closes only the overlay; the base belongs to whoever opened it. */

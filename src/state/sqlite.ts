@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Mail2TicketError } from '../errors.js';
-import { lookupMessage, type RecordOps, recordMailWith } from './record.js';
+import { lookupMessage, type RecordOps, recordMailSteps, runSync } from './record.js';
 import { MIGRATIONS, SCHEMA_VERSION, SQL } from './schema.js';
 import {
   type IndexedMessage,
@@ -86,8 +86,6 @@ export class SqliteIndex implements MessageIndex {
   readonly path: string;
   private db: Database.Database;
   private stmts: Record<keyof typeof SQL, Database.Statement>;
-  /** recordMail runs its steps as awaits inside one transaction: one at a time per connection. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: SqliteIndexOptions) {
     this.readOnly = opts.readOnly ?? false;
@@ -185,86 +183,57 @@ export class SqliteIndex implements MessageIndex {
     }
   }
 
+  /** Synchronous primitives: recordMail runs them inside one transaction without yielding. */
   private ops(): RecordOps {
     const s = this.stmts;
+    const row = (m: IndexedMessage, at: string) =>
+      [m.messageId, m.threadRoot, m.ticketId ?? null, m.ticketMessageId ?? null, m.source, at] as const;
     return {
-      rawMessage: async (id) => {
-        const row = s.getMessage.get(id) as Row | undefined;
-        return row ? toMessage(row) : undefined;
+      rawMessage: (id) => {
+        const r = s.getMessage.get(id) as Row | undefined;
+        return r ? toMessage(r) : undefined;
       },
-      alias: async (root) => (s.getAlias.get(root) as { root: string } | undefined)?.root,
-      upsertMessage: async (m, at) => {
-        s.upsertMessage.run(
-          m.messageId,
-          m.threadRoot,
-          m.ticketId ?? null,
-          m.ticketMessageId ?? null,
-          m.source,
-          at,
-        );
+      alias: (root) => (s.getAlias.get(root) as { root: string } | undefined)?.root,
+      upsertMessage: (m, at) => {
+        s.upsertMessage.run(...row(m, at));
       },
-      insertMessageIfAbsent: async (m, at) => {
-        s.insertMessageIfAbsent.run(
-          m.messageId,
-          m.threadRoot,
-          m.ticketId ?? null,
-          m.ticketMessageId ?? null,
-          m.source,
-          at,
-        );
+      insertMessageIfAbsent: (m, at) => {
+        s.insertMessageIfAbsent.run(...row(m, at));
       },
-      setAlias: async (alias, root) => {
+      setAlias: (alias, root) => {
         s.insertAlias.run(alias, root);
       },
-      copyParticipants: async (from, to) => {
+      copyParticipants: (from, to) => {
         s.copyParticipants.run(to, from);
       },
-      addParticipant: async (key, address) => {
+      addParticipant: (key, address) => {
         s.addParticipant.run(key, address);
       },
-      insertTicketIfAbsent: async (ticketId, at) => {
+      insertTicketIfAbsent: (ticketId, at) => {
         s.insertTicketIfAbsent.run(ticketId, at);
       },
-      markProcessed: async (id, at) => {
+      markProcessed: (id, at) => {
         s.markProcessed.run(id, at);
       },
     };
   }
 
   async getMessage(messageId: string): Promise<IndexedMessage | undefined> {
-    try {
-      return await lookupMessage(this.ops(), messageId);
-    } catch (err) {
-      throw stateError('cannot read the state index', this.path, err);
-    }
+    return this.run('cannot read the state index', () => runSync(lookupMessage(messageId), this.ops()));
   }
 
   async putMessage(msg: IndexedMessage): Promise<void> {
     this.ensureWritable();
-    try {
-      await this.ops().upsertMessage(msg, new Date().toISOString());
-    } catch (err) {
-      throw stateError('cannot write the state index', this.path, err);
-    }
+    this.run('cannot write the state index', () => this.ops().upsertMessage(msg, new Date().toISOString()));
   }
 
   async recordMail(mail: ProcessedMail): Promise<void> {
     this.ensureWritable();
-    const next = this.queue.then(async () => {
-      // BEGIN IMMEDIATE (SQLite) takes the write lock up front, so two daemons on one file
-      // serialise instead of failing at commit; PostgreSQL: BEGIN on a dedicated client.
-      this.run('cannot write the state index', () => this.db.exec('BEGIN IMMEDIATE'));
-      try {
-        await recordMailWith(this.ops(), mail);
-        this.db.exec('COMMIT');
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        if (err instanceof Mail2TicketError) throw err;
-        throw stateError(`cannot record ${mail.messageId}`, this.path, err);
-      }
-    });
-    this.queue = next.catch(() => undefined);
-    return next;
+    // One synchronous IMMEDIATE transaction (better-sqlite3 rolls back on a throw). IMMEDIATE takes
+    // the write lock up front, so two processes on one file serialise (busy_timeout) instead of
+    // failing at commit. PostgreSQL: BEGIN ... COMMIT on one pooled client, driven by runAsync.
+    const tx = this.db.transaction(() => runSync(recordMailSteps(mail), this.ops()));
+    this.run(`cannot record ${mail.messageId}`, () => tx.immediate());
   }
 
   async isProcessed(messageId: string): Promise<boolean> {
@@ -308,7 +277,6 @@ export class SqliteIndex implements MessageIndex {
   }
 
   async close(): Promise<void> {
-    await this.queue;
     if (this.db.open) this.db.close();
   }
 }
