@@ -50,6 +50,26 @@ export function typedValue(value: string): string {
 const RECIPIENT_FIELD = /^(final-recipient|original-recipient|action|status)$/;
 
 /**
+ * Some MTAs (seen from AOL's relays) omit the blank line between per-recipient blocks: a block
+ * that names a second Final-Recipient (or Original-Recipient) holds two recipients, so it is
+ * split where the field repeats.
+ */
+function splitRunTogether(block: string): string[] {
+  const out: string[][] = [[]];
+  let seen = new Set<string>();
+  for (const line of block.split('\n')) {
+    const name = /^(final-recipient|original-recipient)[ \t]*:/i.exec(line)?.[1]?.toLowerCase();
+    if (name && seen.has(name)) {
+      out.push([]);
+      seen = new Set();
+    }
+    if (name) seen.add(name);
+    out.at(-1)!.push(line);
+  }
+  return out.map((l) => l.join('\n'));
+}
+
+/**
  * Parse a delivery-status body. Tolerant: blocks that hold no recipient field are treated as
  * per-message fields, a recipient block without Final-Recipient but with Original-Recipient is kept.
  */
@@ -58,7 +78,8 @@ export function parseDeliveryStatus(text: string): DsnReport {
   const blocks = text
     .replace(/\r\n?/g, '\n')
     .split(/\n[ \t]*\n/)
-    .filter((b) => b.trim());
+    .filter((b) => b.trim())
+    .flatMap(splitRunTogether);
   for (const block of blocks) {
     const f = parseFieldBlock(block);
     const isRecipient = [...f.keys()].some((k) => RECIPIENT_FIELD.test(k));

@@ -111,15 +111,20 @@ function fromDeliveryStatus(mail: ParsedMail, ctx: PlainContext): Classification
       evidence.push('delivery-status fields in the attached message');
     }
   }
-  const fields = reports.flatMap((r) => r.recipients);
+  const fields = reports.flatMap((r, report) => r.recipients.map((f) => ({ ...f, report })));
   if (fields.length === 0) return null;
 
   const lines = ctx.head.split('\n');
   const prose = diagnosticsFor(lines, locateRecipients(lines, new Set()));
   const recipients: BounceRecipient[] = [];
+  const seen = new Set<string>();
   for (const f of fields) {
-    const address = f.finalRecipient || f.originalRecipient!;
-    if (recipients.some((r) => r.address.toLowerCase() === address.toLowerCase())) continue;
+    const address = usableAddress(f.finalRecipient || f.originalRecipient!, f.originalRecipient, prose);
+    // The same recipient twice in one report is one failure; two reports (a gateway that
+    // concatenated them) are two.
+    const key = `${f.report}\u0000${address.toLowerCase()}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     // A report without Diagnostic-Code often explains the failure in its human-readable part.
     const text =
       f.diagnosticCode || prose.find((p) => p.address.toLowerCase() === address.toLowerCase())?.diagnostic;
@@ -142,6 +147,20 @@ function fromDeliveryStatus(mail: ParsedMail, ctx: PlainContext): Classification
     );
   }
   return withKind(recipients, evidence, mail, ctx);
+}
+
+/**
+ * A Final-Recipient with no local part ("rfc822; @mx.example.org", written by Sendmail when the
+ * envelope was rewritten) names no mailbox: take the Original-Recipient, else the recipient the
+ * human-readable part names in that domain, else the only one it names.
+ */
+function usableAddress(address: string, original: string | undefined, prose: { address: string }[]): string {
+  if (!address.startsWith('@')) return address;
+  if (original && !original.startsWith('@') && original.includes('@')) return original;
+  const host = address.slice(1).toLowerCase();
+  const inDomain = prose.filter((p) => host.endsWith(p.address.split('@')[1]!.toLowerCase()));
+  if (inDomain.length === 1) return inDomain[0]!.address;
+  return prose.length === 1 ? prose[0]!.address : address;
 }
 
 /** bounce when any recipient failed; delivery-delay when only delays; delivery-report when only successes. */

@@ -23,7 +23,7 @@ const PSEUDO_DETAIL: Partial<Record<Reason, number>> = {
   suspend: 921,
   mailboxfull: 922,
   exceedlimit: 923,
-  toomanyconn: 925,
+  toomanyconn: 945,
   systemerror: 930,
   systemfull: 931,
   notaccept: 932,
@@ -35,15 +35,25 @@ const PSEUDO_DETAIL: Partial<Record<Reason, number>> = {
   securityerror: 970,
   blocked: 971,
   policyviolation: 972,
+  authfailure: 972,
   requireptr: 973,
   virusdetected: 974,
   badreputation: 975,
-  authfailure: 976,
+  failedstarttls: 976,
   spamdetected: 980,
 };
 
 // Not preceded by a digit, dot or letter (versions like "V8.14.4"), not followed by ".digit" (IPs).
 const ENHANCED_RE = /(?<![\d.A-Za-z])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)/g;
+
+/**
+ * Codes that say less than another code in the same text: "X.0.0" names only the class, and
+ * "4.4.7" (delivery time expired) is what a queue reports on giving up; RFC 3463 asks for "the
+ * code for the actual problem found when delivery was attempted" in preference to it.
+ */
+function isWeakCode(code: string): boolean {
+  return code.endsWith('.0.0') || code === '4.4.7';
+}
 
 /** The first plausible enhanced status code in a text, e.g. "5.1.1"; RFC 3463 subjects are 0..7. */
 export function findEnhancedStatus(text: string): string | undefined {
@@ -51,8 +61,8 @@ export function findEnhancedStatus(text: string): string | undefined {
   // word; when a relay quotes the final server's reply after its own, the last such pair is it.
   let paired: string | undefined;
   for (const m of text.matchAll(/\b[245]\d\d[ -]['"]?([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)/g)) {
-    if (Number(m[2]) <= 7 && !(m[2] === '0' && m[3] === '0'))
-      paired = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+    const code = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+    if (Number(m[2]) <= 7 && !isWeakCode(code)) paired = code;
   }
   if (paired) return paired;
   let fallback: string | undefined;
@@ -60,8 +70,8 @@ export function findEnhancedStatus(text: string): string | undefined {
     const subject = Number(m[2]);
     if (subject > 7) continue;
     const code = `${m[1]}.${subject}.${Number(m[3])}`;
-    // "X.0.0" says nothing beyond the class: keep looking for a more specific one.
-    if (m[2] === '0' && m[3] === '0') {
+    // A weak code (see isWeakCode): keep looking for a more specific one.
+    if (isWeakCode(code)) {
       fallback ??= code;
       continue;
     }
@@ -111,17 +121,22 @@ export function inferStatus(input: {
   const reason = input.reason ?? (diag ? reasonFromWording(diag, smtpCommand(diag)) : null);
   // The remote server's own code in the diagnostic is more precise than the reporting MTA's
   // summary Status (same class); a bare "X.0.0" on either side says nothing beyond the class.
-  if (inText && !inText.endsWith('.0.0') && (!reported || reported[0] === inText[0])) {
+  if (inText && !isWeakCode(inText) && (!reported || reported[0] === inText[0])) {
     return { status: inText, reason, source: 'text' };
   }
   if (reported && !reported.endsWith('.0.0')) return { status: reported, reason, source: 'report' };
-  if (inText && !inText.endsWith('.0.0')) return { status: inText, reason, source: 'text' };
+  if (inText && !isWeakCode(inText)) return { status: inText, reason, source: 'text' };
   if (reported || inText)
     return { status: (reported ?? inText)!, reason, source: reported ? 'report' : 'text' };
   const reply = input.replyCode ?? (diag ? findReplyCode(diag) : undefined);
   const temporary =
     input.temporary ??
-    (reply ? reply.startsWith('4') : TEMPORARY_WORDING.test(diag) && !/\bpermanent/i.test(diag));
+    (reply
+      ? reply.startsWith('4')
+      : (TEMPORARY_WORDING.test(diag) && !/\bpermanent/i.test(diag)) ||
+        // Exim's "retry timeout exceeded": every attempt met a temporary error (the reason the
+        // wording names) until the retry rules gave up, so that reason was a transient one.
+        (reason !== null && reason !== 'expired' && /retry time ?out exceeded/i.test(diag)));
   const cls = temporary ? '4' : '5';
   if (reason) {
     const detail = PSEUDO_DETAIL[reason];

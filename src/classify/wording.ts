@@ -32,22 +32,29 @@ export type Reason =
   | 'requireptr'
   | 'badreputation'
   | 'authfailure'
+  | 'failedstarttls'
   | 'spamdetected';
 
 const TABLE: [Reason, RegExp][] = [
   // A domain (not a mailbox) that does not exist, before the mailbox wording below catches it.
   [
     'hostunknown',
-    /\bdomain (name )?(does not|doesn't) exist|(?<![@\w.-])[a-z0-9-]+(\.[a-z0-9-]+)+\.? (does not|doesn't) exist/i,
+    /\bdomain (name )?(does not|doesn't|may not) exist|(?<![@\w.-])[a-z0-9-]+(\.[a-z0-9-]+)+\.? (does not|doesn't) exist/i,
   ],
   ['notaccept', /no (smtp service|mx record)|indicated no smtp|null mx|does not accept (e-?)?mail/i],
+  // The remote side would not (or could not) secure the session the sender's policy demanded.
   [
-    'expired',
-    /did not accept our requests to connect|retry timeout exceeded|queue\.expired|message expired/i,
+    'failedstarttls',
+    /(does not|doesn't) (support|offer) (tls|starttls)|starttls is required|tls required but not supported|tls (negotiation|handshake) failed|must issue a starttls/i,
   ],
   [
     'mailboxfull',
     /mailbox (is )?full|mailbox exceeded|mailbox.{0,30}(over|exceeded).{0,10}quota|over ?quota|quota (exceeded|full)|exceeded (its|the|his|her)? ?(storage|quota)|(disk|storage|mailbox) quota|mailbox size limit|user.{0,20}(over|exceeds?).{0,15}(quota|storage)|insufficient (storage|space) (in|for) (the )?mailbox|not enough (storage|space)|mailfolder is full|mail box (is )?full|is over( the)? (allowed |storage |disk )?(limit|quota)|recipient.{0,20}(mailbox|inbox) is (full|out of storage)|out of storage/i,
+  ],
+  // After mailbox full: Exim writes "mailbox is full: retry timeout exceeded" for a full mailbox.
+  [
+    'expired',
+    /did not accept our requests to connect|retry timeout exceeded|queue\.expired|message expired|not (been )?delivered within/i,
   ],
   [
     'mesgtoobig',
