@@ -23,16 +23,20 @@ export interface RenderedBodies {
 export function renderBodies(mail: ParsedMail, opts: { body: BodyConfig; limits: Limits }): RenderedBodies {
   const notes: string[] = [];
   let htmlBody = '';
+  let flattened = false;
   if (mail.html !== undefined) {
     const s = sanitizeHtmlBody(mail.html, mail.inlineImages ?? [], opts);
     htmlBody = s.html;
+    flattened = s.flattened;
     notes.push(...s.notes);
   }
   let body: string;
   if (mail.text !== undefined && mail.text.trim() !== '') {
     body = mail.text;
   } else if (mail.html !== undefined) {
-    const t = htmlToText(mail.html, opts.limits);
+    // A nesting bomb is converted from its flattened, sanitized form: html-to-text stops at the
+    // same depth limit and would lose the text below it.
+    const t = htmlToText(flattened ? htmlBody : mail.html, opts.limits);
     body = t.text;
     notes.push(...t.notes);
   } else {

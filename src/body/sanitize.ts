@@ -17,6 +17,8 @@ import { type ImageContext, imageContext, imageSrc, linkHref } from './urls.js';
 export interface SanitizeResult {
   html: string;
   notes: string[];
+  /** True when nesting deeper than MAX_HTML_NESTING was flattened (the text of it is kept). */
+  flattened: boolean;
 }
 
 const TEXT_ATTRIBUTES = new Set(['title', 'alt', 'summary', 'abbr']);
@@ -173,5 +175,5 @@ export function sanitizeHtmlBody(
       `${s.inlineOverBudget} inline image(s) over maxInlineImageBytes (${opts.limits.maxInlineImageBytes}) shown as alt text`,
     );
   if (s.inlineMissing) notes.push(`${s.inlineMissing} cid: image reference(s) without a usable inline part`);
-  return { html: out, notes };
+  return { html: out, notes, flattened: tooDeep };
 }
