@@ -296,4 +296,57 @@ describe.skipIf(!available)('mailbox daemon against a real Dovecot', () => {
     expect(existsSync(join(stateDir, 'mailboxes.sqlite'))).toBe(true);
     await a.close();
   });
+
+  it('SIGTERM drains the mail in flight and exits 0; a second signal exits at once', async () => {
+    const a = await appender('heidi');
+    await a.append(testMail('drain-1'));
+    await a.append(testMail('drain-2'));
+    const stateDir = mkdtempSync(join(tmpdir(), 'm2t-drain-'));
+    dirs.push(stateDir);
+    const cfgPath = join(stateDir, 'config.json');
+    writeFileSync(cfgPath, JSON.stringify({ stateDir, mailboxes: [mailbox('heidi')], daemon: FAST }));
+    let release: () => void = () => {};
+    const started: number[] = [];
+    const processMail = async (_raw: unknown, meta: { uid: number }) => {
+      started.push(meta.uid);
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return { outcome: 'updated' as const };
+    };
+    // First: one signal, the mail in flight finishes and is flagged, the next is not started.
+    let signals = new EventEmitter();
+    const exits: number[] = [];
+    let code = runCommand(['--config', cfgPath], {
+      processMailFactory: () => processMail,
+      signals,
+      logger: silentLogger(),
+      exit: (c) => exits.push(c),
+    });
+    await until(() => started.length === 1, 'first mail in flight');
+    signals.emit('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    expect(await code).toBe(0);
+    expect(exits).toEqual([]);
+    expect(started).toEqual([1]);
+    const flags = await a.flags();
+    expect(flags.get('<mail-drain-1@test.example>')?.has('\\Seen')).toBe(true);
+    expect(flags.get('<mail-drain-2@test.example>')?.has('\\Seen')).toBe(false);
+    // Then: a second signal while draining exits at once (the state makes that safe).
+    signals = new EventEmitter();
+    code = runCommand(['--config', cfgPath], {
+      processMailFactory: () => processMail,
+      signals,
+      logger: silentLogger(),
+      exit: (c) => exits.push(c),
+    });
+    await until(() => started.length === 2, 'second mail in flight');
+    signals.emit('SIGINT');
+    signals.emit('SIGINT');
+    expect(exits).toEqual([130]);
+    release();
+    expect(await code).toBe(0);
+    await a.close();
+  });
 });

@@ -15,6 +15,8 @@ export class RecordingApi {
   /** Message-Ids in the order their first PUT arrived. */
   readonly order: string[] = [];
   requests = 0;
+  /** Delay before answering a PUT (widens the window in which a kill lands mid-request). */
+  delayMs = 0;
   private server: Server | undefined;
 
   async start(): Promise<void> {
@@ -31,7 +33,10 @@ export class RecordingApi {
         if (!this.puts.has(id)) this.order.push(id);
         this.puts.set(id, (this.puts.get(id) ?? 0) + 1);
         this.bodies.set(id, Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+          this.delayMs,
+        );
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
