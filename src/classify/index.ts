@@ -60,6 +60,7 @@ export function classify(mail: ParsedMail): Classification {
           diagnostic: r.diagnostic,
           temporary: r.temporary,
           reason: r.reason,
+          command: r.command,
         });
         return compact({
           address: r.address,

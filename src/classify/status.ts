@@ -7,7 +7,7 @@
  * unassigned. The numbering follows Sisimai's pseudo status codes (libsisimai, BSD-2), so that the
  * same bounce gets the same status in both tools and our figures can be checked against its corpus.
  */
-import { type Reason, reasonFromWording, smtpCommand } from './wording.js';
+import { type Reason, reasonFromWording, type SmtpCommand, smtpCommand } from './wording.js';
 
 /** Pseudo status detail per reason ("5.0.911" = permanent, user unknown). */
 const PSEUDO_DETAIL: Partial<Record<Reason, number>> = {
@@ -114,11 +114,13 @@ export function inferStatus(input: {
   temporary?: boolean;
   /** A reason the caller already knows (a family recogniser's), used when the wording names none. */
   reason?: Reason;
+  /** The SMTP command the failure answered, when the family's format says so apart from the text. */
+  command?: SmtpCommand;
 }): StatusInference {
   const diag = input.diagnostic ?? '';
   const reported = input.reported?.trim().match(/^[245]\.\d{1,3}\.\d{1,3}/)?.[0];
   const inText = diag ? findEnhancedStatus(diag) : undefined;
-  const reason = input.reason ?? (diag ? reasonFromWording(diag, smtpCommand(diag)) : null);
+  const reason = input.reason ?? (diag ? reasonFromWording(diag, input.command ?? smtpCommand(diag)) : null);
   // The remote server's own code in the diagnostic is more precise than the reporting MTA's
   // summary Status (same class); a bare "X.0.0" on either side says nothing beyond the class.
   if (inText && !isWeakCode(inText) && (!reported || reported[0] === inText[0])) {

@@ -71,7 +71,7 @@ const TABLE: [Reason, RegExp][] = [
   ],
   [
     'suspend',
-    /(account|mailbox|address|user)( has been| is|'s)? (temporarily )?(disabled|suspended|deactivated|inactive|locked|expired|frozen)|(disabled|suspended|inactive|deactivated) (account|mailbox|user)|mailbox (currently )?(unavailable|not active)|not an active (user|account)|account (has been )?(terminated|closed)|recipient (mailbox )?is (inactive|disabled)|is a deactivated mailbox|is inactive/i,
+    /(account|mailbox|address|user)( has been| is|'s)? (temporarily )?(disabled|suspended|deactivated|inactive|locked|expired|frozen)|(disabled|suspended|inactive|deactivated) (account|mailbox|user)|mailbox (currently )?not active|not an active (user|account)|account (has been )?(terminated|closed)|recipient (mailbox )?is (inactive|disabled)|is a deactivated mailbox|is inactive/i,
   ],
   ['virusdetected', /virus|malware|infected|malicious (content|attachment)/i],
   [
@@ -102,9 +102,11 @@ const TABLE: [Reason, RegExp][] = [
     'badreputation',
     /(ip|domain|sender)( address)? reputation|poor reputation|low reputation|rate of (spam|complaints)/i,
   ],
+  // An address (the sender's, not a host's IP) on a blocklist is a refusal of the sender.
+  ['rejected', /(to\/from|sender|from) (an )?address (that )?(has been|is) (black|block)listed/i],
   [
     'blocked',
-    /\bblock(ed|list(ed)?)\b|black ?list(ed)?|listed (at|in|on|by)|\b(rbl|dnsbl|spamhaus|spamcop|sorbs|barracuda( reputation)?)\b|client host .{0,30}rejected|connection (refused|rejected|denied)|(ip|host|client) (address )?(is )?(not allowed|rejected|refused|denied|banned)|access denied|not allowed to (connect|send)|(your|the) (ip|server|network|host).{0,40}(blocked|rejected|banned|not permitted)/i,
+    /\bopen relay|no access from (mail )?server|\bblock(ed|list(ed)?)\b|black ?list(ed)?|listed (at|in|on|by)|\b(rbl|dnsbl|spamhaus|spamcop|sorbs|barracuda( reputation)?)\b|client host .{0,30}rejected|connection (refused|rejected|denied)|(ip|host|client) (address )?(is )?(not allowed|rejected|refused|denied|banned)|access denied|not allowed to (connect|send)|(your|the) (ip|server|network|host).{0,40}(blocked|rejected|banned|not permitted)/i,
   ],
   [
     'filtered',
@@ -172,7 +174,7 @@ export function smtpCommand(text: string): SmtpCommand | undefined {
  * Sendmail transcripts): a missing mailbox whatever SMTP stage reported it.
  */
 const DIRECTORY_LOOKUP =
-  /not listed in|name is not recognized|unknown user:|invalid .{0,20}userid|<<< 5\d\d|>>> rcpt|rcpt_to|\.\.\. user unknown|not known|unknown recipient/i;
+  /not listed in|name is not recognized|unknown user:|invalid .{0,20}userid|<<< 5\d\d|>>> rcpt|rcpt_to|\.\.\. user unknown|not known|unknown recipient|no valid recipients/i;
 
 /**
  * The failure reason the wording names, or null when it names none we know. A "user unknown"

@@ -3,6 +3,8 @@
  * reader (./generic.ts) handles the rest.
  */
 import { googleGroups } from './google.js';
+import { sendmailTranscript } from './sendmail.js';
 import type { PlainRecogniser } from './types.js';
+import { yahoo } from './yahoo.js';
 
-export const FAMILIES: PlainRecogniser[] = [googleGroups];
+export const FAMILIES: PlainRecogniser[] = [googleGroups, sendmailTranscript, yahoo];

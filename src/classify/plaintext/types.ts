@@ -1,5 +1,5 @@
 import type { ParsedMail } from '../../types.js';
-import type { Reason } from '../wording.js';
+import type { Reason, SmtpCommand } from '../wording.js';
 
 /** What a plain-text recogniser sees: the mail plus its text split at the returned original. */
 export interface PlainContext {
@@ -25,6 +25,8 @@ export interface PlainRecipient {
   remoteMta?: string;
   /** The failure reason when the family's message is known to mean one (no code given). */
   reason?: Reason;
+  /** The SMTP command the failure answered, when the family's format says so (e.g. "[RCPT_TO]"). */
+  command?: SmtpCommand;
   /** True/false when the family's wording says so (e.g. "This is a permanent error"). */
   temporary?: boolean;
 }

@@ -1,0 +1,87 @@
+/**
+ * Sendmail's plain-text bounce (V5 Sendmail, and V8 without a DSN part): a session transcript
+ * between "----- Transcript of session follows -----" and "----- Unsent message follows -----".
+ *
+ *   While talking to mail.example.org:
+ *   >>> RCPT To:<kim@example.org>
+ *   <<< 550 Requested User Mailbox not found. No such user here.
+ *   550 <kim@example.org>... User unknown
+ *
+ * Each "NNN <addr>... text" line is one failed recipient; the remote server's own reply ("<<<")
+ * that came just before it is its diagnostic too, and the ">>>" line says which SMTP command the
+ * reply answered (which tells a missing mailbox at RCPT from a content refusal at DATA).
+ * Lines like "550 example.org (smtp)... Host unknown" are the host's error, not a recipient.
+ */
+import { ADDRESS_SOURCE, cleanAddress, squash } from '../text.js';
+import type { SmtpCommand } from '../wording.js';
+import type { PlainContext, PlainRecipient, PlainRecogniser } from './types.js';
+
+const COMMANDS: Record<string, SmtpCommand> = {
+  EHLO: 'EHLO',
+  HELO: 'EHLO',
+  MAIL: 'MAIL',
+  RCPT: 'RCPT',
+  DATA: 'DATA',
+};
+
+const TRANSCRIPT_START = /^\s*-+\s*Transcript of (the )?session follows\s*-+\s*$/im;
+const RECIPIENT_LINE = new RegExp(`^([45]\\d\\d)\\s+<?(${ADDRESS_SOURCE})>?\\.\\.\\.\\s*(.*)$`);
+const HOST_ERROR = /^([45]\d\d)\s+\S+\s+\([a-z]+\)\.\.\.\s*(.*)$/i;
+
+function transcriptLines(ctx: PlainContext): string[] | null {
+  const start = TRANSCRIPT_START.exec(ctx.head);
+  if (!start) return null;
+  return ctx.head.slice(start.index + start[0].length).split('\n');
+}
+
+export function parseTranscript(ctx: PlainContext): PlainRecipient[] {
+  const lines = transcriptLines(ctx);
+  if (!lines) return [];
+  const out: PlainRecipient[] = [];
+  let command: SmtpCommand | undefined;
+  let reply: string[] = [];
+  let hostError: string | undefined;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (/^while talking to /i.test(line)) {
+      command = undefined;
+      reply = [];
+      continue;
+    }
+    const cmd = /^>>>\s*([A-Z]{4})\b/i.exec(line);
+    if (cmd) {
+      command = COMMANDS[cmd[1]!.toUpperCase()];
+      continue;
+    }
+    if (line.startsWith('<<<')) {
+      reply.push(line.slice(3).trim());
+      continue;
+    }
+    const rcpt = RECIPIENT_LINE.exec(line);
+    if (rcpt) {
+      const address = cleanAddress(rcpt[2]!);
+      const own = `${rcpt[1]} ${rcpt[3]}`;
+      // The reply belongs to the first recipient line after it, not to every later one.
+      const diagnostic = squash([own, ...reply].join(' '));
+      reply = [];
+      const prev = out.find((r) => r.address.toLowerCase() === address.toLowerCase());
+      if (prev) {
+        if (!prev.diagnostic.includes(own)) prev.diagnostic = squash(`${prev.diagnostic} ${own}`);
+        continue;
+      }
+      out.push({ address, diagnostic, ...(command ? { command } : {}) });
+      continue;
+    }
+    const host = HOST_ERROR.exec(line);
+    if (host) hostError = `${host[1]} ${host[2]}`;
+  }
+  // Recipients whose line said nothing but the code take the host's error.
+  if (hostError) for (const r of out) if (/^\d{3}\s*$/.test(r.diagnostic)) r.diagnostic = hostError;
+  return out;
+}
+
+export const sendmailTranscript: PlainRecogniser = {
+  name: 'sendmail',
+  detect: (ctx) => TRANSCRIPT_START.test(ctx.head) && /returned mail|undeliver|failure/i.test(ctx.subject),
+  parse: parseTranscript,
+};
