@@ -1,0 +1,305 @@
+/**
+ * Live figures: the daemon (`mail2ticket run`, the built CLI, in its own process) against a real
+ * Dovecot on loopback (test/helpers/dovecot.ts) and the sandbox API (src/sandbox/server.ts) in
+ * this process, where every PUT is time-stamped as it reaches the sandbox's store.
+ *
+ *  1. Backlog: BENCH_LIVE_MAILS (default 2,000) mails are APPENDed while the daemon is not running;
+ *     then the daemon starts and drains them. Figure: mails per second, from the daemon's start
+ *     and from its first PUT, until the last PUT.
+ *  2. Arrival latency: with the daemon idle (IDLE), BENCH_LATENCY_MAILS (default 200) mails are
+ *     APPENDed one at a time, each after the previous one's PUT arrived. Figure: p50 and p99 from
+ *     the APPEND command being sent to its PUT reaching the sandbox.
+ *
+ * The sandbox is seeded with the same mails first, so every mail finds its ticket message and
+ * becomes a PUT. Anything missing (no Dovecot, no `run` command, no pipeline wired into the
+ * daemon) gives "live: not available (reason)", never a number.
+ *
+ * usage: node --import tsx bench/live.ts   (after npm run build)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { generateCorpus } from './corpus.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'bin', 'mail2ticket.js');
+const PRELOAD = join(ROOT, 'bench', 'rss-preload.mjs');
+/** Give up on a drain that makes no progress for this long (a stuck daemon, not a slow one). */
+const STALL_MS = 60_000;
+/** Longest wait for one latency mail's PUT. */
+const LATENCY_TIMEOUT_MS = 30_000;
+/** Pause after a PUT before the next APPEND, so the daemon is back in IDLE. */
+const IDLE_GAP_MS = 50;
+
+export type LiveResult =
+  | { available: false; reason: string }
+  | {
+      available: true;
+      backlog: {
+        mails: number;
+        put: number;
+        fromStartS: number;
+        fromFirstPutS: number;
+        perSecond: number;
+        perSecondSteady: number;
+      };
+      latency: { mails: number; p50Ms: number; p99Ms: number; maxMs: number; timedOut: number };
+      daemonMaxRssBytes: number | undefined;
+    };
+
+export interface LiveOptions {
+  backlogMails?: number;
+  latencyMails?: number;
+  log?: (line: string) => void;
+}
+
+/** `<id>` with brackets, lower-cased: how the two sides are matched. */
+function canonical(id: unknown): string {
+  return typeof id === 'string'
+    ? id
+        .trim()
+        .replace(/^<?(.*?)>?$/, '<$1>')
+        .toLowerCase()
+    : '';
+}
+
+function messageIdOfFile(path: string): string {
+  const head = readFileSync(path).subarray(0, 16_384).toString('latin1');
+  return canonical(/^Message-ID:[ \t]*(\S+)/im.exec(head)?.[1]);
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Resolves on the PUT of one Message-Id; fed by the sandbox store hook. */
+class PutWatch {
+  readonly times = new Map<string, number>();
+  private readonly waiters = new Map<string, (t: number) => void>();
+  first = 0;
+  last = 0;
+  onPut(id: string): void {
+    const t = performance.now();
+    if (!this.times.has(id)) {
+      this.times.set(id, t);
+      if (!this.first) this.first = t;
+      this.last = t;
+    }
+    this.waiters.get(id)?.(t);
+    this.waiters.delete(id);
+  }
+  waitFor(id: string, timeoutMs: number): Promise<number | undefined> {
+    const seen = this.times.get(id);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiters.set(id, (t) => {
+        clearTimeout(timer);
+        resolve(t);
+      });
+    });
+  }
+}
+
+export async function runLive(opts: LiveOptions = {}): Promise<LiveResult> {
+  const log = opts.log ?? (() => {});
+  const backlogN = opts.backlogMails ?? 2000;
+  const latencyN = opts.latencyMails ?? 200;
+  if (!existsSync(join(ROOT, 'dist', 'cli.js')))
+    return { available: false, reason: 'not built (npm run build)' };
+
+  let dovecotMod: typeof import('../test/helpers/dovecot.js');
+  let sandboxMod: typeof import('../src/sandbox/server.js');
+  try {
+    dovecotMod = await import('../test/helpers/dovecot.js');
+    sandboxMod = await import('../src/sandbox/server.js');
+  } catch (err) {
+    return { available: false, reason: `harness missing: ${(err as Error).message.split('\n')[0]}` };
+  }
+  if (!existsSync(dovecotMod.DOVECOT_BIN)) {
+    return { available: false, reason: `${dovecotMod.DOVECOT_BIN} not installed (Debian dovecot-imapd)` };
+  }
+  const { ImapFlow } = await import('imapflow');
+
+  const work = mkdtempSync(join(tmpdir(), 'm2t-bench-live-'));
+  const dovecot = new dovecotMod.Dovecot();
+  let sandbox: Awaited<ReturnType<typeof sandboxMod.startSandbox>> | undefined;
+  let daemon: ChildProcess | undefined;
+  let imap: InstanceType<typeof ImapFlow> | undefined;
+  try {
+    log(`live: generating ${backlogN} + ${latencyN} mails (no big attachments)`);
+    const corpus = await generateCorpus({
+      dir: join(work, 'corpus'),
+      mails: backlogN + latencyN,
+      seed: 'mail2ticket-bench-live-v1',
+      tenMb: 0,
+      fiftyMb: 0,
+    });
+    const files = readdirSync(corpus.mailDir)
+      .sort()
+      .map((f) => join(corpus.mailDir, f));
+
+    log('live: seeding the sandbox with the same mails');
+    const watch = new PutWatch();
+    sandbox = await sandboxMod.startSandbox({ seed: [corpus.mailDir] });
+    const store = sandbox.store;
+    const replace = store.replaceMessage.bind(store);
+    store.replaceMessage = (id, body, ticketId) => {
+      replace(id, body, ticketId);
+      watch.onPut(canonical(body.MessageId));
+    };
+
+    await dovecot.start();
+    const user = dovecot.users[0]!;
+    imap = new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      secure: false,
+      auth: { user: user.user, pass: user.password },
+      logger: false,
+    });
+    await imap.connect();
+    log(`live: APPENDing the backlog of ${backlogN} mails to Dovecot`);
+    for (const f of files.slice(0, backlogN)) await imap.append('INBOX', readFileSync(f));
+
+    const config = {
+      stateDir: join(work, 'state'),
+      api: {
+        baseUrl: sandbox.url,
+        auth: { scheme: 'basic', user: 'sandbox', password: 'sandbox' },
+      },
+      mailboxes: [
+        {
+          name: 'bench',
+          host: '127.0.0.1',
+          port: dovecot.port,
+          tls: { mode: 'none' },
+          auth: { type: 'password', user: user.user, password: user.password },
+        },
+      ],
+    };
+    const configPath = join(work, 'config.json');
+    writeFileSync(configPath, JSON.stringify(config, null, 2));
+    const statsPath = join(work, 'daemon-stats.json');
+    const logFd = openSync(join(work, 'daemon.log'), 'w');
+    const started = performance.now();
+    const proc = spawn(process.execPath, ['--import', PRELOAD, CLI, 'run', '--config', configPath], {
+      stdio: ['ignore', logFd, 'pipe'],
+      env: { ...process.env, BENCH_STATS_FILE: statsPath },
+    });
+    daemon = proc;
+    let stderr = '';
+    proc.stderr?.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const exited = once(proc, 'exit');
+
+    // Drain: wait until every backlog mail's PUT arrived, the daemon exits, or progress stalls.
+    const backlogIds = new Set(files.slice(0, backlogN).map(messageIdOfFile));
+    let lastCount = 0;
+    let lastProgress = performance.now();
+    for (;;) {
+      const count = [...backlogIds].filter((id) => watch.times.has(id)).length;
+      if (count >= backlogIds.size) break;
+      if (proc.exitCode !== null) {
+        const why = stderr.trim().split('\n')[0] || `daemon exited with ${proc.exitCode}`;
+        return { available: false, reason: `daemon did not run: ${why}` };
+      }
+      if (count !== lastCount) {
+        lastCount = count;
+        lastProgress = performance.now();
+      } else if (performance.now() - lastProgress > STALL_MS) {
+        return {
+          available: false,
+          reason: `daemon stalled after ${count}/${backlogIds.size} PUTs (see its log); no figure`,
+        };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const put = backlogIds.size;
+    const lastPut = Math.max(...[...backlogIds].map((id) => watch.times.get(id)!));
+    const firstPut = Math.min(...[...backlogIds].map((id) => watch.times.get(id)!));
+    log(`live: backlog drained (${put} PUTs)`);
+
+    // Arrival latency, one mail at a time while the daemon idles.
+    const latencies: number[] = [];
+    let timedOut = 0;
+    for (const f of files.slice(backlogN)) {
+      await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
+      const id = messageIdOfFile(f);
+      const raw = readFileSync(f);
+      const t0 = performance.now();
+      await imap.append('INBOX', raw);
+      const t1 = await watch.waitFor(id, LATENCY_TIMEOUT_MS);
+      if (t1 === undefined) timedOut++;
+      else latencies.push(t1 - t0);
+    }
+    latencies.sort((a, b) => a - b);
+
+    proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    let daemonMaxRssBytes: number | undefined;
+    try {
+      daemonMaxRssBytes = (JSON.parse(readFileSync(statsPath, 'utf8')) as { maxRssBytes: number })
+        .maxRssBytes;
+    } catch {
+      daemonMaxRssBytes = undefined;
+    }
+    const fromStartS = (lastPut - started) / 1000;
+    const fromFirstPutS = (lastPut - firstPut) / 1000;
+    return {
+      available: true,
+      backlog: {
+        mails: backlogN,
+        put,
+        fromStartS,
+        fromFirstPutS,
+        perSecond: put / fromStartS,
+        perSecondSteady: (put - 1) / Math.max(fromFirstPutS, 1e-6),
+      },
+      latency: {
+        mails: latencyN,
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+        maxMs: latencies[latencies.length - 1] ?? Number.NaN,
+        timedOut,
+      },
+      daemonMaxRssBytes,
+    };
+  } catch (err) {
+    return { available: false, reason: (err as Error).message.split('\n')[0] ?? String(err) };
+  } finally {
+    if (daemon && daemon.exitCode === null) daemon.kill('SIGKILL');
+    await imap?.logout().catch(() => {});
+    await sandbox?.close();
+    await dovecot.destroy().catch(() => {});
+    if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+    else log(`live: kept ${work}`);
+  }
+}
+
+export function formatLive(r: LiveResult): string {
+  if (!r.available) return `live: not available (${r.reason})`;
+  const mb = r.daemonMaxRssBytes === undefined ? 'n/a' : `${(r.daemonMaxRssBytes / 2 ** 20).toFixed(0)} MiB`;
+  return [
+    `live backlog: ${r.backlog.put} mails drained in ${r.backlog.fromStartS.toFixed(1)} s from daemon start = ${r.backlog.perSecond.toFixed(1)} mails/s (${r.backlog.perSecondSteady.toFixed(1)} mails/s first to last PUT); daemon peak RSS ${mb}`,
+    `live arrival latency (${r.latency.mails} mails, APPEND sent -> PUT received): p50 ${r.latency.p50Ms.toFixed(0)} ms, p99 ${r.latency.p99Ms.toFixed(0)} ms, max ${r.latency.maxMs.toFixed(0)} ms${r.latency.timedOut ? `, ${r.latency.timedOut} timed out` : ''}`,
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await runLive({
+    backlogMails: Number(process.env.BENCH_LIVE_MAILS ?? 2000),
+    latencyMails: Number(process.env.BENCH_LATENCY_MAILS ?? 200),
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
+  process.stdout.write(`${formatLive(r)}\n`);
+}

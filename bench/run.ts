@@ -1,0 +1,253 @@
+/**
+ * `npm run bench`: throughput, memory and latency of mail2ticket, beside the baseline a developer
+ * would write first, on the same generated corpus in the same run. See docs/benchmarks.md.
+ *
+ * Environment:
+ *   BENCH_MAILS          corpus size (default 2000; big-attachment mails included)
+ *   BENCH_SEED           corpus seed (default mail2ticket-bench-v1)
+ *   BENCH_LIVE_MAILS     live backlog size (default 2000); BENCH_LATENCY_MAILS (default 200)
+ *   BENCH_SKIP_LIVE=1    skip the live figures;  BENCH_SKIP_STAGES=1 skip the per-stage pass
+ *   BENCH_JSON=FILE      also write every figure as JSON;  BENCH_KEEP=1 keep the temp directory
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_MAILS, DEFAULT_SEED, generateCorpus, MIB } from './corpus.js';
+import { formatLive, type LiveResult, runLive } from './live.js';
+import { BASELINE_STAGES, STAGES, type StagesReport } from './stages.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'bin', 'mail2ticket.js');
+const PRELOAD = join(ROOT, 'bench', 'rss-preload.mjs');
+const BASELINE = join(ROOT, 'bench', 'baseline.mjs');
+
+/** The issue's targets (issue 8). */
+export const TARGETS = {
+  throughputRatio: 2.5,
+  corpusRssMiB: 200,
+  aloneRssMiB: 130,
+  latencyP99Ms: 500,
+} as const;
+
+interface ChildRun {
+  label: string;
+  wallS: number;
+  maxRssBytes: number;
+  cpuS: number;
+  exitCode: number | null;
+  stderr: string;
+}
+
+/** Run one measured process: fresh heap, peak RSS and CPU from the preload, wall time from here. */
+async function measure(label: string, args: string[], statsDir: string): Promise<ChildRun> {
+  const statsFile = join(statsDir, `${label.replace(/\W+/g, '-')}.json`);
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ['--import', PRELOAD, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, BENCH_STATS_FILE: statsFile },
+  });
+  let stderr = '';
+  proc.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  const exitCode = await new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const wallS = (performance.now() - t0) / 1000;
+  let stats = { maxRssBytes: Number.NaN, userCpuMs: Number.NaN, systemCpuMs: Number.NaN };
+  try {
+    stats = JSON.parse(readFileSync(statsFile, 'utf8'));
+  } catch {
+    // The child died before its exit hook: the figures stay NaN and the run is reported failed.
+  }
+  return {
+    label,
+    wallS,
+    maxRssBytes: stats.maxRssBytes,
+    cpuS: (stats.userCpuMs + stats.systemCpuMs) / 1000,
+    exitCode,
+    stderr,
+  };
+}
+
+async function runJson<T>(args: string[]): Promise<T> {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
+  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
+  return JSON.parse(out) as T;
+}
+
+const mib = (b: number) => b / MIB;
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : 'n/a');
+const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+function line(r: ChildRun, mails: number): string {
+  const failed = r.exitCode === 0 ? '' : `  (exit ${r.exitCode}: ${r.stderr.trim().split('\n').pop()})`;
+  return `${r.label.padEnd(34)} ${f1(mails / r.wallS).padStart(7)} mails/s  ${f1(r.wallS).padStart(6)} s wall  ${f1(r.cpuS).padStart(6)} s CPU  ${f1(mails / r.cpuS).padStart(6)} mails/CPU-s  peak RSS ${f0(mib(r.maxRssBytes)).padStart(4)} MiB${failed}`;
+}
+
+function stagesTable(r: StagesReport): string[] {
+  const rows: string[] = [];
+  const per = (us: number) => f0(us / r.mails).padStart(7);
+  const oursTotal = STAGES.reduce((s, k) => s + r.ours[k].cpuUs, 0);
+  rows.push(
+    `per-stage cost over ${r.mails} mails, CPU µs per mail (wall µs), share; threading: ${r.threading}`,
+  );
+  for (const k of STAGES) {
+    const t = r.ours[k];
+    rows.push(
+      `  ours      ${k.padEnd(13)} ${per(t.cpuUs)} µs (${per(t.wallUs)})  ${f0((100 * t.cpuUs) / oursTotal).padStart(3)}%  ran for ${t.calls} mails`,
+    );
+  }
+  rows.push(`  ours      ${'total'.padEnd(13)} ${per(oursTotal)} µs`);
+  const baseTotal = BASELINE_STAGES.reduce((s, k) => s + r.baseline[k].cpuUs, 0);
+  for (const k of BASELINE_STAGES) {
+    const t = r.baseline[k];
+    rows.push(
+      `  baseline  ${k.padEnd(13)} ${per(t.cpuUs)} µs (${per(t.wallUs)})  ${f0((100 * t.cpuUs) / baseTotal).padStart(3)}%  ran for ${t.calls} mails`,
+    );
+  }
+  rows.push(`  baseline  ${'total'.padEnd(13)} ${per(baseTotal)} µs`);
+  return rows;
+}
+
+async function cliSupportsJobs(sample: string): Promise<boolean> {
+  const proc = spawn(
+    process.execPath,
+    [CLI, 'replay', '--jobs', '1', '--dry-run', '--out', '/dev/null', sample],
+    {
+      stdio: 'ignore',
+    },
+  );
+  return (await new Promise<number | null>((resolve) => proc.on('exit', resolve))) === 0;
+}
+
+async function main(): Promise<void> {
+  const mails = Number(process.env.BENCH_MAILS ?? DEFAULT_MAILS);
+  const seed = process.env.BENCH_SEED ?? DEFAULT_SEED;
+  const out = (s = '') => process.stdout.write(`${s}\n`);
+  const work = mkdtempSync(join(tmpdir(), 'm2t-bench-'));
+  const results: Record<string, unknown> = {};
+  try {
+    out(
+      `mail2ticket benchmark: node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    const g0 = performance.now();
+    const corpus = await generateCorpus({ dir: join(work, 'corpus'), mails, seed });
+    const kinds = Object.entries(corpus.kinds)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    out(
+      `corpus: ${corpus.mails} mails, ${f0(mib(corpus.bytes))} MiB, seed "${seed}", generated in ${f1((performance.now() - g0) / 1000)} s`,
+    );
+    out(`  ${kinds}`);
+    results.corpus = corpus;
+    const statsDir = join(work, 'stats');
+    mkdirSync(statsDir);
+
+    // Replay throughput and peak RSS: ours and the baseline, each in a fresh process.
+    out();
+    out('replay of the whole corpus (each side in its own process; NDJSON to /dev/null):');
+    const jobs = await cliSupportsJobs(join(corpus.mailDir, '000000.eml'));
+    const ours = await measure(
+      'ours: replay --dry-run',
+      [CLI, 'replay', '--dry-run', '--out', '/dev/null', corpus.mailDir],
+      statsDir,
+    );
+    out(line(ours, mails));
+    const oursSeq = jobs
+      ? await measure(
+          'ours: replay --dry-run --jobs 1',
+          [CLI, 'replay', '--dry-run', '--jobs', '1', '--out', '/dev/null', corpus.mailDir],
+          statsDir,
+        )
+      : undefined;
+    if (oursSeq) out(line(oursSeq, mails));
+    const base = await measure(
+      'baseline: simpleParser+sanitize',
+      [BASELINE, '--out', '/dev/null', corpus.mailDir],
+      statsDir,
+    );
+    out(line(base, mails));
+    const ratio = base.wallS / ours.wallS;
+    const cpuRatio = base.cpuS / ours.cpuS;
+    out(
+      `throughput ratio ours/baseline: ${ratio.toFixed(2)}x (target >= ${TARGETS.throughputRatio}x: ${mark(ratio >= TARGETS.throughputRatio)}); CPU per mail ratio ${cpuRatio.toFixed(2)}x`,
+    );
+    if (oursSeq) out(`  sequential (--jobs 1) ratio: ${(base.wallS / oursSeq.wallS).toFixed(2)}x`);
+    out(
+      `peak RSS, whole corpus: ours ${f0(mib(ours.maxRssBytes))} MiB (target < ${TARGETS.corpusRssMiB} MiB: ${mark(mib(ours.maxRssBytes) < TARGETS.corpusRssMiB)}), baseline ${f0(mib(base.maxRssBytes))} MiB`,
+    );
+    results.replay = { ours, oursSequential: oursSeq, baseline: base, ratio, cpuRatio };
+
+    if (corpus.aloneDir) {
+      out();
+      out('the 50 MB-attachment mail alone:');
+      const alone = await measure(
+        'ours: 50 MB mail alone',
+        [CLI, 'replay', '--dry-run', '--out', '/dev/null', corpus.aloneDir],
+        statsDir,
+      );
+      out(line(alone, 1));
+      const aloneBase = await measure(
+        'baseline: 50 MB mail alone',
+        [BASELINE, '--out', '/dev/null', corpus.aloneDir],
+        statsDir,
+      );
+      out(line(aloneBase, 1));
+      out(
+        `peak RSS, 50 MB mail alone: ours ${f0(mib(alone.maxRssBytes))} MiB (target < ${TARGETS.aloneRssMiB} MiB: ${mark(mib(alone.maxRssBytes) < TARGETS.aloneRssMiB)}), baseline ${f0(mib(aloneBase.maxRssBytes))} MiB`,
+      );
+      results.alone = { ours: alone, baseline: aloneBase };
+    }
+
+    if (!process.env.BENCH_SKIP_STAGES) {
+      out();
+      const stages = await runJson<StagesReport>([
+        '--import',
+        'tsx',
+        join(ROOT, 'bench', 'stages.ts'),
+        corpus.mailDir,
+      ]);
+      for (const r of stagesTable(stages)) out(r);
+      results.stages = stages;
+    }
+
+    out();
+    let live: LiveResult;
+    if (process.env.BENCH_SKIP_LIVE) live = { available: false, reason: 'skipped (BENCH_SKIP_LIVE)' };
+    else {
+      live = await runLive({
+        backlogMails: Number(process.env.BENCH_LIVE_MAILS ?? 2000),
+        latencyMails: Number(process.env.BENCH_LATENCY_MAILS ?? 200),
+        log: (l) => process.stderr.write(`${l}\n`),
+      });
+    }
+    out(formatLive(live));
+    if (live.available)
+      out(
+        `arrival latency p99 target < ${TARGETS.latencyP99Ms} ms: ${mark(live.latency.p99Ms < TARGETS.latencyP99Ms)}`,
+      );
+    results.live = live;
+    out();
+    out(
+      `load average at the end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (figures from a loaded machine are low; compare within one run)`,
+    );
+    if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));
+  } finally {
+    if (process.env.BENCH_KEEP) process.stderr.write(`kept ${work}\n`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
