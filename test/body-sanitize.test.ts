@@ -29,6 +29,12 @@ describe('sanitizeHtmlBody: what real mail needs survives', () => {
     expect(html).toContain('<blockquote>quoted</blockquote>');
   });
 
+  it('keeps what the sender hid hidden (preheaders, mobile-only copies)', () => {
+    expect(clean('<div hidden>teaser</div><span style="display:none;max-height:0">pre</span>').html).toBe(
+      '<div hidden="hidden">teaser</div><span style="display:none;max-height:0">pre</span>',
+    );
+  });
+
   it("gives links rel=noopener noreferrer and the configured target, never the mail's own", () => {
     const a = clean('<a href="https://example.test/x" target="_top">x</a>').html;
     expect(a).toBe('<a href="https://example.test/x" rel="noopener noreferrer" target="_blank">x</a>');

@@ -108,7 +108,18 @@ export const DROP_WITH_CONTENT = [
 ];
 
 /** Presentational attributes allowed on every kept element (values checked in attributes.ts). */
-export const GLOBAL_ATTRIBUTES = ['style', 'class', 'id', 'dir', 'lang', 'title', 'align', 'valign'];
+/** `hidden` is kept so that what the sender hid (preheaders, mobile-only copies) stays hidden. */
+export const GLOBAL_ATTRIBUTES = [
+  'style',
+  'class',
+  'id',
+  'dir',
+  'lang',
+  'title',
+  'align',
+  'valign',
+  'hidden',
+];
 
 export const TAG_ATTRIBUTES: Record<string, string[]> = {
   a: ['href', 'target', 'rel'],
@@ -174,4 +185,5 @@ export const ATTRIBUTE_VALUES: Record<string, RegExp> = {
   noshade: /^.{0,10}$/,
   reversed: /^.{0,10}$/,
   open: /^.{0,10}$/,
+  hidden: /^.{0,20}$/,
 };

@@ -54,6 +54,9 @@ function transformAttributes(
     } else if (name === 'src' || name === 'background') {
       const src = images(value);
       if (src !== null) out[name] = src;
+    } else if (name === 'hidden') {
+      // boolean attribute: sanitize-html drops empty values, so write it in its long form
+      out.hidden = 'hidden';
     } else if (TEXT_ATTRIBUTES.has(name)) {
       out[name] = value.slice(0, 1000);
     } else if (name !== 'target' && name !== 'rel' && ATTRIBUTE_VALUES[name]?.test(value)) {
