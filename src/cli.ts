@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { configCheckCommand } from './commands/config-check.js';
+import { pipelineProcessMailFactory } from './commands/daemon-pipeline.js';
+import { demoCommand } from './commands/demo.js';
 import { replayCommand } from './commands/replay.js';
+import { runCommand } from './commands/run.js';
+import { sandboxCommand } from './commands/sandbox.js';
 
 const USAGE = `mail2ticket: turn incoming email into SuperOffice Service ticket messages
 
 usage:
-  mail2ticket replay [--dry-run] [--config FILE] [--out FILE] PATH...
+  mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] PATH...
   mail2ticket run --config FILE
   mail2ticket sandbox [--port N] [--seed PATH...]
   mail2ticket config check FILE
@@ -16,7 +21,23 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, Command> = {
   replay: (argv) => replayCommand(argv),
-  demo: async () => replayCommand(['--dry-run', 'fixtures']),
+  run: async (argv) => {
+    const pipeline = pipelineProcessMailFactory();
+    try {
+      return await runCommand(argv, { processMailFactory: pipeline.factory });
+    } finally {
+      await pipeline.close();
+    }
+  },
+  sandbox: (argv) => sandboxCommand(argv),
+  config: async (argv) => {
+    if (argv[0] !== 'check') {
+      process.stderr.write('usage: mail2ticket config check FILE\n');
+      return 2;
+    }
+    return configCheckCommand(argv.slice(1));
+  },
+  demo: () => demoCommand(),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,12 +2,24 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Config, defaultConfig, loadConfigFile } from '../config.js';
 import { Mail2TicketError } from '../errors.js';
-import { type MailResult, type PipelineContext, processMail } from '../pipeline.js';
+import { PreparePool } from '../parallel/pool.js';
+import {
+  completeMail,
+  type MailResult,
+  type PipelineContext,
+  type PreparedResult,
+  prepareInput,
+} from '../pipeline.js';
 import { checkPaths, readSources } from '../sources/index.js';
-import { buildContext } from './context.js';
-import { Summary } from './summary.js';
+import { type BuiltContext, buildContext } from './context.js';
+import { buildLiveContext } from './live-context.js';
+import { LIVE_OUTCOMES, Summary } from './summary.js';
 
-export const REPLAY_USAGE = 'usage: mail2ticket replay [--dry-run] [--config FILE] [--out FILE] PATH...';
+export const REPLAY_USAGE =
+  'usage: mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] PATH...';
+
+/** How many mails may be prepared ahead of the one being completed, per worker. */
+const WINDOW_PER_JOB = 4;
 
 export interface ReplayIo {
   stdout: NodeJS.WritableStream;
@@ -31,32 +43,57 @@ export async function replayCommand(argv: string[], io: ReplayIo = process): Pro
     io.stderr.write(`mail2ticket: ${(err as Error).message}\n`);
     return 2;
   }
-  const ctx = await buildContext(config, { dryRun: args.dryRun });
+  let ctx: BuiltContext;
   try {
-    const summary = await replay(args.paths, ctx.pipeline, args.out, io);
-    io.stderr.write(`${summary.format()}\n`);
+    ctx = args.dryRun ? await buildContext(config, { dryRun: true }) : await buildLiveContext(config);
+  } catch (err) {
+    io.stderr.write(`mail2ticket: ${(err as Error).message}\n`);
+    return 2;
+  }
+  try {
+    const summary = await replay(args.paths, ctx.pipeline, args.out, io, { jobs: args.jobs });
+    io.stderr.write(`${summary.format(args.dryRun ? [] : LIVE_OUTCOMES)}\n`);
     return 0;
   } finally {
     await ctx.close();
   }
 }
 
+/**
+ * Workers pay only for large replays (each loads the parser and sanitizer, ~1 s of CPU and
+ * ~50 MB); the default stays in-process and `--jobs N` opts in. See docs/benchmarks.md.
+ */
+function defaultJobs(): number {
+  return 1;
+}
+
 export function parseReplayArgs(argv: string[]): {
   dryRun: boolean;
+  jobs: number;
   out?: string;
   config?: string;
   paths: string[];
 } {
   let parsed: ReturnType<
     typeof parseArgs<{
-      options: { 'dry-run': { type: 'boolean' }; out: { type: 'string' }; config: { type: 'string' } };
+      options: {
+        'dry-run': { type: 'boolean' };
+        out: { type: 'string' };
+        config: { type: 'string' };
+        jobs: { type: 'string' };
+      };
       allowPositionals: true;
     }>
   >;
   try {
     parsed = parseArgs({
       args: argv,
-      options: { 'dry-run': { type: 'boolean' }, out: { type: 'string' }, config: { type: 'string' } },
+      options: {
+        'dry-run': { type: 'boolean' },
+        out: { type: 'string' },
+        config: { type: 'string' },
+        jobs: { type: 'string' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -65,39 +102,62 @@ export function parseReplayArgs(argv: string[]): {
     throw new Mail2TicketError('E_USAGE', (err as Error).message.replace(/\. To specify.*$/s, ''));
   }
   if (parsed.positionals.length === 0) throw new Mail2TicketError('E_USAGE', 'missing PATH');
+  const jobsText = parsed.values.jobs;
+  const jobs = jobsText === undefined ? defaultJobs() : Number(jobsText);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+    throw new Mail2TicketError('E_USAGE', `--jobs must be a whole number from 1 to 64, not "${jobsText}"`);
+  }
   return {
     dryRun: parsed.values['dry-run'] === true,
+    jobs,
     ...(parsed.values.out ? { out: parsed.values.out } : {}),
     ...(parsed.values.config ? { config: parsed.values.config } : {}),
     paths: parsed.positionals,
   };
 }
 
-/** Run every mail under `paths` through the pipeline in order; write NDJSON; return the counts. */
+/**
+ * Run every mail under `paths` through the pipeline; write NDJSON in source order; return the counts.
+ * With `jobs > 1` the mail-only work (parse, classify, bodies) runs in worker threads, a bounded
+ * window ahead; threading, the API and the output stay on this thread, strictly in mail order,
+ * so a reply always threads against the messages before it, exactly as with `jobs = 1`.
+ */
 export async function replay(
   paths: string[],
   ctx: PipelineContext,
   out: string | undefined,
   io: ReplayIo,
-  onResult?: (r: MailResult) => void,
+  options: { jobs?: number; onResult?: (r: MailResult) => void } = {},
 ): Promise<Summary> {
   const summary = new Summary();
+  const jobs = options.jobs ?? 1;
+  const pool = jobs > 1 ? new PreparePool(jobs, ctx.mapping) : undefined;
   const file: WriteStream | undefined = out ? createWriteStream(out) : undefined;
   const sink: NodeJS.WritableStream = file ?? io.stdout;
+  const window: Promise<PreparedResult | MailResult>[] = [];
+  const emit = async (pending: Promise<PreparedResult | MailResult>) => {
+    const prepared = await pending;
+    const result = 'prepared' in prepared ? await completeMail(prepared, ctx) : prepared;
+    summary.add(result);
+    options.onResult?.(result);
+    if (!sink.write(`${JSON.stringify(result)}\n`)) {
+      await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+    }
+  };
   try {
     for await (const input of readSources(paths)) {
-      const result = await processMail(input, ctx);
-      summary.add(result);
-      onResult?.(result);
-      if (!sink.write(`${JSON.stringify(result)}\n`)) {
-        await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
-      }
+      const ref = input.ref;
+      window.push(pool && ref ? pool.prepare({ ...input, ref }) : prepareInput(input, ctx));
+      if (window.length >= jobs * WINDOW_PER_JOB) await emit(window.shift()!);
     }
+    while (window.length) await emit(window.shift()!);
   } finally {
-    if (file)
+    await pool?.close();
+    if (file) {
       await new Promise<void>((resolve, reject) =>
-        file!.end((err?: Error | null) => (err ? reject(err) : resolve())),
+        file.end((err?: Error | null) => (err ? reject(err) : resolve())),
       );
+    }
   }
   return summary;
 }

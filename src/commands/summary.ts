@@ -1,3 +1,6 @@
+/** The outcomes a live run reports, listed even when zero. */
+export const LIVE_OUTCOMES = ['updated', 'created', 'deferred', 'quarantined', 're-threaded'] as const;
+
 import type { MailResult } from '../pipeline.js';
 
 /** Counts for the human summary at the end of a replay. */
@@ -15,7 +18,9 @@ export class Summary {
     if (result.error) bump(this.errors, result.error.code);
   }
 
-  format(): string {
+  /** @param always outcomes listed even when none had them (the live summary names all five). */
+  format(always: readonly string[] = []): string {
+    for (const o of always) if (!this.byOutcome.has(o)) this.byOutcome.set(o, 0);
     const list = (m: Map<string, number>) =>
       [...m.entries()]
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))

@@ -1,0 +1,50 @@
+import { SuperOfficeClient } from '../api/client.js';
+import { applyLive } from '../api/live.js';
+import { threadApiFor } from '../api/thread-api.js';
+import type { Config } from '../config.js';
+import { Mail2TicketError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { MappingOptions } from '../map/map.js';
+import { type BuiltContext, buildContext } from './context.js';
+
+export interface LiveContext extends BuiltContext {
+  client: SuperOfficeClient;
+}
+
+/**
+ * The pipeline wired to SuperOffice: threading asks the API for ids the index does not know,
+ * and every mapped mail is applied with the live flow (find by Message-Id, GET, overlay, PUT).
+ */
+export async function buildLiveContext(
+  config: Config,
+  options: { logger?: Logger; mapping?: Partial<Pick<MappingOptions, 'slevel' | 'mailSorter'>> } = {},
+): Promise<LiveContext> {
+  const api = config.api;
+  if (!api) {
+    throw new Mail2TicketError(
+      'E_CONFIG',
+      'live mode needs an "api" section in the config (or use --dry-run)',
+    );
+  }
+  const client = await SuperOfficeClient.create(api, options.logger ? { logger: options.logger } : {});
+  const built = await buildContext(config, {
+    dryRun: false,
+    threadApi: threadApiFor(client),
+    apply: (mapped, signal) =>
+      applyLive(mapped, client, {
+        onUnmatched: api.onUnmatched,
+        ...(signal ? { signal } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      }),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.mapping ? { mapping: options.mapping } : {}),
+  });
+  return {
+    client,
+    pipeline: built.pipeline,
+    close: async () => {
+      await built.close();
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { classify } from '../classify/index.js';
+import type { MappingOptions } from '../map/map.js';
+import { type PrepareSteps, prepareStream } from '../pipeline.js';
+import { openRef } from '../sources/open-ref.js';
+import type { SourceRef } from '../sources/types.js';
+
+/**
+ * A prepare worker: parse -> classify -> prepare (bodies) for stored mail, which it opens itself
+ * from a SourceRef so big mail streams here instead of being copied between threads.
+ */
+const steps: PrepareSteps = { mapping: (workerData as { mapping: MappingOptions }).mapping, classify };
+
+parentPort!.on('message', (job: { id: number; source: string; ref: SourceRef }) => {
+  prepareStream(job.source, openRef(job.ref), steps).then(
+    (result) => parentPort!.postMessage({ id: job.id, result }),
+    (err: unknown) =>
+      parentPort!.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) }),
+  );
+});
