@@ -3,8 +3,9 @@
  * reader (./generic.ts) handles the rest.
  */
 import { googleGroups } from './google.js';
+import { auMobile } from './jp-mobile.js';
 import { sendmailTranscript } from './sendmail.js';
 import type { PlainRecogniser } from './types.js';
 import { yahoo } from './yahoo.js';
 
-export const FAMILIES: PlainRecogniser[] = [googleGroups, sendmailTranscript, yahoo];
+export const FAMILIES: PlainRecogniser[] = [googleGroups, auMobile, sendmailTranscript, yahoo];
