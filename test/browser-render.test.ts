@@ -43,7 +43,17 @@ describe.skipIf(!available)('<style> blocks in a real browser', () => {
   });
 
   const style = (selector: string, prop: string) =>
-    page.$eval(selector, (el, p) => getComputedStyle(el).getPropertyValue(p), prop);
+    page.$eval(
+      selector,
+      (el, p) => {
+        // runs in the page; the test's TypeScript lib has no DOM types
+        const win = globalThis as unknown as {
+          getComputedStyle(e: unknown): { getPropertyValue(n: string): string };
+        };
+        return win.getComputedStyle(el).getPropertyValue(p);
+      },
+      prop,
+    );
 
   async function show(styleBlocks: 'filter' | 'drop') {
     const { html } = sanitizeHtmlBody(NEWSLETTER, [], {
