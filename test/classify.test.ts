@@ -75,7 +75,8 @@ describe('enhanced status', () => {
     expect(inferStatus({ reported: '5.0.0', diagnostic: 'Host or domain name not found' }).status).toBe(
       '5.0.0',
     );
-    expect(inferStatus({ diagnostic: '451 greylisted, come back later' }).status).toBe('4.0.0');
+    // No reason named: "on hold" (X.0.901), its class from the reply code.
+    expect(inferStatus({ diagnostic: '451 greylisted, come back later' }).status).toBe('4.0.901');
   });
   it('is permanent for class 5 only', () => {
     expect(isPermanent('5.2.2')).toBe(true);

@@ -10,6 +10,7 @@ import { type DsnReport, looksLikeDeliveryStatus, parseDeliveryStatus } from './
 import { detectFeedback } from './feedback.js';
 import { findOriginalMessageId, normaliseMessageId } from './original-id.js';
 import { parseSesNotification } from './ses.js';
+import { withoutBoilerplate } from './plaintext/boilerplate.js';
 import { diagnosticsFor, locateRecipients } from './plaintext/generic.js';
 import { parsePlainBounce, plainBounceEvidence, plainContext } from './plaintext/index.js';
 import type { PlainContext } from './plaintext/types.js';
@@ -20,6 +21,10 @@ import { squash } from './text.js';
 export { describeClassification } from './describe.js';
 
 const DSN_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status']);
+
+/** Subjects of delay warnings (Exim "Warning: message X delayed 24 hours", Sendmail, Postfix). */
+const DELAY_SUBJECT =
+  /^warning: message .* delayed|^delayed mail|delivery (status notification )?\(?delay|mail delivery delayed/i;
 
 export function classify(mail: ParsedMail): Classification {
   const ctx = plainContext(mail);
@@ -57,7 +62,7 @@ export function classify(mail: ParsedMail): Classification {
       const list: BounceRecipient[] = recipients.map((r) => {
         const inferred = inferStatus({
           reported: r.status,
-          diagnostic: r.diagnostic,
+          diagnostic: withoutBoilerplate(r.diagnostic),
           temporary: r.temporary,
           reason: r.reason,
           command: r.command,
@@ -65,7 +70,11 @@ export function classify(mail: ParsedMail): Classification {
         return compact({
           address: r.address,
           status: inferred.status,
-          action: r.action ?? (inferred.status?.startsWith('4') && r.temporary ? 'delayed' : 'failed'),
+          action:
+            r.action ??
+            (inferred.status?.startsWith('4') && (r.temporary || DELAY_SUBJECT.test(mail.subject))
+              ? 'delayed'
+              : 'failed'),
           diagnostic: r.diagnostic.slice(0, 1000) || undefined,
           remoteMta: r.remoteMta,
           reason: inferred.reason ?? undefined,

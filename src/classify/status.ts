@@ -144,9 +144,8 @@ export function inferStatus(input: {
     const detail = PSEUDO_DETAIL[reason];
     if (detail !== undefined) return { status: `${cls}.0.${detail}`, reason, source: 'wording' };
   }
-  if (reply) return { status: `${reply[0]}.0.0`, reason, source: 'reply-code' };
-  // A failure the bounce states without any code or known wording: "on hold" (X.0.901), so the
-  // status still says permanent or temporary.
+  // A failure the bounce states without any known wording: "on hold" (X.0.901), its class from
+  // the reply code when there is one, so the status still says permanent or temporary.
   if (diag) return { status: `${cls}.0.${PSEUDO_DETAIL.onhold}`, reason: 'onhold', source: 'wording' };
   return { status: null, reason, source: 'none' };
 }
