@@ -64,6 +64,9 @@ export async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // The daemon has drained (or given up after its grace period); a request that hung past it
+    // must not keep the process alive, or a service manager's stop would time out.
+    if (process.argv[2] === 'run') process.exit(code);
   },
   (err: unknown) => {
     // Last resort: a one-line message, never a stack trace (set DEBUG=mail2ticket for one).

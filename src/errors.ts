@@ -29,7 +29,12 @@ export type ErrorCode =
   | 'E_NO_TICKET'
   // IMAP / daemon
   | 'E_IMAP'
-  | 'E_STATE';
+  | 'E_STATE'
+  // daemon quarantine reasons
+  | 'E_TOO_MANY_ATTEMPTS'
+  | 'E_PROCESS'
+  | 'E_DEFERRED'
+  | 'E_QUARANTINED';
 
 export interface Mail2TicketErrorOptions {
   retryable?: boolean;

@@ -42,6 +42,30 @@ describe('mail2ticket CLI (built bin)', () => {
     expect(JSON.parse(readFileSync(out, 'utf8')).outcome).toBe('dry-run');
   });
 
+  it('gives the same NDJSON with worker threads (--jobs 2) as in-process (--jobs 1)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2t-cli-'));
+    const one = cli('replay', '--dry-run', '--jobs', '1', '--out', join(dir, '1.ndjson'), FIXTURES);
+    const two = cli('replay', '--dry-run', '--jobs', '2', '--out', join(dir, '2.ndjson'), FIXTURES);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    const a = readFileSync(join(dir, '1.ndjson'), 'utf8');
+    expect(a.split('\n').length).toBeGreaterThan(40);
+    expect(readFileSync(join(dir, '2.ndjson'), 'utf8')).toBe(a);
+  });
+
+  it('npm start (demo): seeds the sandbox and replays the fixtures live, every mail accounted for', () => {
+    const r = cli('demo');
+    expect(r.code).toBe(0);
+    const m = /(\d+) mails: (.*)/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    const counts = Object.fromEntries(
+      m![2]!.split(', ').map((p) => [p.split(' ')[0], Number(p.split(' ')[1])]),
+    );
+    expect(counts.updated).toBeGreaterThan(300);
+    expect(counts.deferred).toBe(0);
+    expect(counts.quarantined).toBe(0);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(Number(m![1]));
+  });
+
   it.each([
     [['replay', '--dry-run', '--bogus', 'x'], "Unknown option '--bogus'"],
     [['replay', '--dry-run'], 'missing PATH'],
