@@ -65,7 +65,10 @@ export function loadConfigFile(path: string): Config {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Mail2TicketError('E_CONFIG', `config file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new Mail2TicketError(
+      'E_CONFIG',
+      `config file ${path} is not valid JSON: ${(err as Error).message}`,
+    );
   }
   return parseConfig(raw, path);
 }

@@ -43,7 +43,11 @@ export const limitsSchema = z
     maxHeaderFields: positiveInt(1_000_000),
     maxBodyChars: positiveInt(512 * 1024 * 1024),
     maxHtmlChars: positiveInt(512 * 1024 * 1024),
-    maxInlineImageBytes: z.number().int().min(0).max(512 * 1024 * 1024),
+    maxInlineImageBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(512 * 1024 * 1024),
     maxReportPartBytes: positiveInt(64 * 1024 * 1024),
     parseTimeoutMs: positiveInt(3_600_000),
     maxReferences: positiveInt(10_000),

@@ -17,8 +17,15 @@ describe('mapMail', () => {
     const { payload, decision } = await map(
       'From: Kari <kari@example.no>\nTo: support@example.com\nCc: boss@example.no\nBcc: audit@example.no\nReply-To: kari.private@example.no\nSubject: Help\nDate: Tue, 5 Mar 2024 10:20:30 +0100\nMessage-ID: <m1@example.no>\nX-Priority: 1 (Highest)\nX-Customer: 42\n\nPlease help.\n',
       message,
-      { matchedBy: 'in-reply-to', parentMessageId: '<p@example.com>', ticketId: 77, candidates: ['<p@example.com>'] },
-      parseConfig({ mapping: { slevel: 'Internal', mailSorter: 'Support NO', extraHeaders: ['X-Customer'] } }),
+      {
+        matchedBy: 'in-reply-to',
+        parentMessageId: '<p@example.com>',
+        ticketId: 77,
+        candidates: ['<p@example.com>'],
+      },
+      parseConfig({
+        mapping: { slevel: 'Internal', mailSorter: 'Support NO', extraHeaders: ['X-Customer'] },
+      }),
     );
     expect(payload).toMatchObject({
       Ticket: { TicketId: 77 },
@@ -60,7 +67,8 @@ describe('mapMail', () => {
   });
 
   it('falls back for missing Date, Message-Id and From, and says so', async () => {
-    const raw = 'Received: from x by y; Wed, 6 Mar 2024 08:00:00 +0000\nSender: robot@example.com\nSubject: no id\n\nx\n';
+    const raw =
+      'Received: from x by y; Wed, 6 Mar 2024 08:00:00 +0000\nSender: robot@example.com\nSubject: no id\n\nx\n';
     const a = await map(raw);
     const b = await map(raw);
     expect(a.payload.CreatedAt).toBe('2024-03-06T08:00:00+00:00');
@@ -87,7 +95,10 @@ describe('mapMail', () => {
     const bounce: Classification = {
       kind: 'bounce',
       evidence: ['multipart/report delivery-status'],
-      bounce: { permanent: true, recipients: [{ address: 'gone@example.net', status: '5.1.1', action: 'failed' }] },
+      bounce: {
+        permanent: true,
+        recipients: [{ address: 'gone@example.net', status: '5.1.1', action: 'failed' }],
+      },
     };
     const { payload, decision } = await map('From: MAILER-DAEMON@x\nSubject: failed\n\nx\n', bounce);
     expect(payload.MessageCategory).toBe('Bounce');

@@ -9,10 +9,15 @@ import {
 /** The JSON bodies of SuperOffice's own reference page for PUT TicketMessage/{id}. */
 function specBodies(): { request: unknown; response: unknown } {
   const page = readFileSync(new URL('../fixtures/spec/PUT-TicketMessage.md', import.meta.url), 'utf8');
-  const blocks = [...page.matchAll(/```http[!_]?\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes('\n{'));
+  const blocks = [...page.matchAll(/```http[!_]?\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .filter((b) => b.includes('\n{'));
   const json = (block: string) => JSON.parse(block.slice(block.indexOf('\n{') + 1));
   expect(blocks.length).toBeGreaterThanOrEqual(2);
-  return { request: json(blocks.find((b) => b.startsWith('PUT'))!), response: json(blocks.find((b) => b.startsWith('HTTP/1.1 200'))!) };
+  return {
+    request: json(blocks.find((b) => b.startsWith('PUT'))!),
+    response: json(blocks.find((b) => b.startsWith('HTTP/1.1 200'))!),
+  };
 }
 
 describe('TicketMessageEntity schema', () => {

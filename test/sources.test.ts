@@ -7,7 +7,8 @@ import { readSources } from '../src/sources/index.js';
 
 async function collect(paths: string[]): Promise<{ source: string; body: string }[]> {
   const out = [];
-  for await (const input of readSources(paths)) out.push({ source: input.source, body: await text(input.open()) });
+  for await (const input of readSources(paths))
+    out.push({ source: input.source, body: await text(input.open()) });
   return out;
 }
 
@@ -21,7 +22,10 @@ describe('replay sources', () => {
       box,
       [
         'From a@example.com Tue Mar  5 10:00:00 2024',
-        mail(1, '>From the start\n>>From quoted twice\nFrom inside a line is fine? no: only after a blank line\n'),
+        mail(
+          1,
+          '>From the start\n>>From quoted twice\nFrom inside a line is fine? no: only after a blank line\n',
+        ),
         'From b@example.com Tue Mar  5 10:01:00 2024',
         mail(2),
         'From c@example.com Tue Mar  5 10:02:00 2024',
@@ -31,7 +35,10 @@ describe('replay sources', () => {
     const got = await collect([box]);
     expect(got.map((g) => g.source)).toEqual([`${box}#1`, `${box}#2`, `${box}#3`]);
     expect(got[0]!.body).toBe(
-      mail(1, 'From the start\n>From quoted twice\nFrom inside a line is fine? no: only after a blank line\n'),
+      mail(
+        1,
+        'From the start\n>From quoted twice\nFrom inside a line is fine? no: only after a blank line\n',
+      ),
     );
     expect(got[1]!.body).toBe(mail(2));
     expect(got[2]!.body).toBe(mail(3));
@@ -42,7 +49,10 @@ describe('replay sources', () => {
     const box = join(dir, 'crlf.mbox');
     const m1 = mail(1).replace(/\n/g, '\r\n');
     const m2 = mail(2).replace(/\n/g, '\r\n');
-    writeFileSync(box, `From x Tue Mar  5 10:00:00 2024\r\n${m1}\r\nFrom y Tue Mar  5 10:00:00 2024\r\n${m2}`);
+    writeFileSync(
+      box,
+      `From x Tue Mar  5 10:00:00 2024\r\n${m1}\r\nFrom y Tue Mar  5 10:00:00 2024\r\n${m2}`,
+    );
     const got = await collect([box]);
     expect(got.map((g) => g.body)).toEqual([m1, m2]);
   });
