@@ -29,6 +29,15 @@ const manifest: ManifestEntry[] = readFileSync(join(CORPUS, 'manifest.jsonl'), '
  * covers our out-of-office, and its bounce covers our delivery-delay when every recipient in the
  * file is a temporary (class 4) failure, i.e. the report's Action was "delayed".
  */
+/*
+ * Known, deliberate disagreements (counted as misses, not excused):
+ * - lhost-opensmtpd-15: OpenSMTPD's "Delivery status notification: delayed" with Action: delayed,
+ *   Status: 4.4.7 and "this is only a temporary failure report ... kept in the queue". Sisimai
+ *   reports it as an expired bounce (5.0.947); the mail itself says the message is still queued,
+ *   so we keep delivery-delay with the reported 4.4.7.
+ * - lhost-v5sendmail-01, lhost-apachejames-01: the manifest's address ("kijitora@exampl",
+ *   11 zeros) occurs nowhere in the mail; we report the address the mail names.
+ */
 function kindMatches(entry: ManifestEntry, c: Classification): boolean {
   if (c.kind === entry.kind) return true;
   if (entry.kind === 'auto-reply' && c.kind === 'out-of-office') return true;
@@ -92,8 +101,8 @@ describe('classifier on the bounce corpus', () => {
         `  recipient address recall:  ${rcptFound}/${rcptTotal} = ${pct(rcptFound, rcptTotal)}`,
         `  status equal:              ${statusOk}/${rcptTotal} = ${pct(statusOk, rcptTotal)}`,
         `  permanence equal:          ${permanentOk}/${rcptTotal} = ${pct(permanentOk, rcptTotal)}`,
-        `  misses (${misses.length}):`,
-        ...misses.map((m) => `    ${m}`),
+        `  misses: ${misses.length}${process.env.FAIL_DETAILS === '1' ? '' : ' (FAIL_DETAILS=1 lists them: file, expected vs got)'}`,
+        ...(process.env.FAIL_DETAILS === '1' ? misses.map((m) => `    ${m}`) : []),
       ].join('\n'),
     );
     expect(kindOk / manifest.length).toBeGreaterThanOrEqual(0.99);

@@ -26,8 +26,11 @@ function notice(text: string): Reason | undefined {
 
 export const fml: PlainRecogniser = {
   name: 'fml',
+  // The notice comes from the list's administrative address, never from a member's post.
   detect: (ctx) =>
-    /^fml\b/i.test(header(ctx.mail, 'x-mlserver') ?? '') && !!notice(`${ctx.subject}\n${ctx.head}`),
+    /^fml\b/i.test(header(ctx.mail, 'x-mlserver') ?? '') &&
+    /^(owner-|fml)|-(admin|request|owner)@/i.test(ctx.fromAddress) &&
+    !!notice(`${ctx.subject}\n${ctx.head}`),
   parse: (ctx) => {
     const reason = notice(`${ctx.subject}\n${ctx.head}`);
     const lead = ctx.head.split(/^Original mail as follows:?$/im)[0] ?? ctx.head;

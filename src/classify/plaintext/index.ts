@@ -53,7 +53,10 @@ export function plainBounceEvidence(ctx: PlainContext): string[] | null {
   const replyish = REPLY_PREFIX.test(ctx.subject) && !subject;
   // A person's reply that quotes a bounce keeps a person's From; only mail systems send bounces.
   const evidence: string[] = [];
-  if (family && (systemSender || subject || wording) && !replyish) evidence.push(`family ${family.name}`);
+  // A Re:/Fwd: subject from a person is a reply or forward even when the rest reads "Returned mail".
+  const personal = REPLY_PREFIX.test(ctx.subject) && !systemSender;
+  if (family && (systemSender || subject || wording) && !replyish && !personal)
+    evidence.push(`family ${family.name}`);
   if (systemSender && (subject || wording)) evidence.push(`system sender ${ctx.fromText.trim()}`);
   if (evidence.length === 0) return null;
   if (subject) evidence.push(`subject "${ctx.subject.slice(0, 80)}"`);

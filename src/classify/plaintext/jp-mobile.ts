@@ -11,7 +11,9 @@
 import { ADDRESS_SOURCE, cleanAddress, squash } from '../text.js';
 import type { PlainRecipient, PlainRecogniser } from './types.js';
 
-const CARRIER_SENDER = /@(?:[a-z0-9-]+\.)*(?:ezweb\.ne\.jp|au\.com)$/i;
+// The carrier's mail system, not a subscriber writing from a phone address.
+const CARRIER_SENDER =
+  /^(?:postmaster|mailer-daemon|mail-daemon)@(?:[a-z0-9-]+\.)*(?:ezweb\.ne\.jp|au\.com)$/i;
 const RECIPIENT_LINE = new RegExp(`^\\s*(?:Recipient:\\s*)?<(${ADDRESS_SOURCE})>\\s*$`, 'i');
 
 export const auMobile: PlainRecogniser = {
