@@ -229,3 +229,110 @@ describe('classify on hand-built mails', () => {
     expect(c.kind).toBe('message');
   });
 });
+
+describe('family recognisers and report quirks', () => {
+  const bounceFrom = (address: string, subject: string, text: string, hdrs: Record<string, string> = {}) =>
+    classify(mail({ from: { name: '', address }, subject, text, hdrs }));
+
+  it('prefers the actual problem over 4.4.7 (RFC 3463) and knows a failed STARTTLS', () => {
+    expect(
+      findEnhancedStatus("'550 4.4.7 QUEUE.Expired; message expired' '441 4.4.1 Failed to connect'"),
+    ).toBe('4.4.1');
+    expect(findEnhancedStatus('421 4.4.7 Delivery time expired')).toBe('4.4.7');
+    expect(inferStatus({ diagnostic: '500 Remote server does not support TLS (state 6).' })).toMatchObject({
+      status: '5.0.976',
+      reason: 'failedstarttls',
+    });
+  });
+
+  it('splits DSN recipient blocks that lack the blank line between them', () => {
+    const r = parseDeliveryStatus(
+      'Reporting-MTA: dns; mx.example.com\n\nFinal-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.2.2\n' +
+        'Final-Recipient: rfc822; b@example.org\nAction: failed\nStatus: 5.1.1\n',
+    );
+    expect(r.recipients.map((x) => [x.finalRecipient, x.status])).toEqual([
+      ['a@example.org', '5.2.2'],
+      ['b@example.org', '5.1.1'],
+    ]);
+  });
+
+  it('reads a Sendmail transcript: each reply goes to the next recipient, the command decides', () => {
+    const c = bounceFrom(
+      'MAILER-DAEMON@mx.example.com',
+      'Returned mail: User unknown',
+      '   ----- Transcript of session follows -----\nWhile talking to mx.example.org:\n' +
+        '>>> MAIL From:<me@vendor.example.com>\n<<< 501 <me@vendor.example.com>... no access from mail server [192.0.2.5] which is an open relay.\n' +
+        '554 <kim@example.org>... Remote protocol error\n554 <lee@example.org>... 550 Host unknown\n' +
+        'While talking to mx.example.net:\n>>> RCPT To:<sam@example.net>\n<<< 550 No such user here.\n550 <sam@example.net>... User unknown\n' +
+        '\n   ----- Unsent message follows -----\nTo: kim@example.org\n',
+    );
+    expect(c.kind).toBe('bounce');
+    expect(c.bounce?.recipients.map((r) => [r.address, r.status])).toEqual([
+      ['kim@example.org', '5.0.971'],
+      ['lee@example.org', '5.0.912'],
+      ['sam@example.net', '5.0.911'],
+    ]);
+  });
+
+  it('reads Yahoo bounces: the [RCPT_TO] tag, or a reply quoting the recipient, means RCPT', () => {
+    const lead = 'Sorry, we were unable to deliver your message to the following address.\n\n';
+    const echo = bounceFrom(
+      'MAILER-DAEMON@yahoo.com',
+      'Failure Notice',
+      `${lead}<kim@example.org>:\n550: <kim@example.org>: User unknown\n`,
+    );
+    expect(echo.bounce?.recipients[0]).toMatchObject({ address: 'kim@example.org', status: '5.0.911' });
+    const data = bounceFrom(
+      'MAILER-DAEMON@yahoo.com',
+      'Failure Notice',
+      `${lead}<kim@example.org>:\nRemote host said: 550 User unknown [DATA]\n`,
+    );
+    expect(data.bounce?.recipients[0]?.status).toBe('5.0.910');
+  });
+
+  it('reads au (EZweb) rejections as the recipient filter unless an SMTP reply says otherwise', () => {
+    const c = bounceFrom(
+      'Postmaster@ezweb.ne.jp',
+      'Mail System Error - Returned Mail',
+      '<kim@ezweb.ne.jp>\nEach of the following recipients was rejected by a remote mail server.\n',
+    );
+    expect(c.bounce?.recipients[0]).toMatchObject({ address: 'kim@ezweb.ne.jp', status: '5.0.910' });
+    const person = bounceFrom(
+      'kim@ezweb.ne.jp',
+      'order',
+      'The courier could not deliver it.\n<x@shop.example.com>\n',
+    );
+    expect(person.kind).toBe('message');
+  });
+
+  it('reads an fml loop alert as the list address not delivered, and only from the list admin', () => {
+    const text =
+      'Duplicated Message-ID in <neko@example.co.jp>.\nOriginal mail as follows:\n\n   From: me@vendor.example.com\n';
+    const hdrs = { 'X-MLServer': 'fml [fml 4.0.3 release]' };
+    const c = bounceFrom(
+      'neko-admin@example.co.jp',
+      'Loop Alert: Duplicated Message-ID (neko ML)',
+      text,
+      hdrs,
+    );
+    expect(c.kind).toBe('bounce');
+    expect(c.bounce?.recipients[0]).toMatchObject({ address: 'neko@example.co.jp', status: '5.0.930' });
+    expect(bounceFrom('kenji@example.co.jp', 'Loop alert thresholds', text, hdrs).kind).toBe('message');
+  });
+
+  it('makes an Exim delay warning a delivery-delay, not judged by its "will give up" boilerplate', () => {
+    const c = classify(
+      mail({
+        from: { name: 'Mail Delivery System', address: 'Mailer-Daemon@mx.example.com' },
+        subject: 'Warning: message 1abc-00 delayed 24 hours',
+        hdrs: { 'X-Failed-Recipients': 'kim@example.net' },
+        text:
+          'This message was created automatically by mail delivery software.\nA message that you sent has not yet been delivered to one or more of its recipients after more than 24 hours on the queue on mx.example.com.\n\n' +
+          '  kim@example.net\n    host mx.example.net [192.0.2.2]\n    Delay reason: SMTP error from remote mail server after MAIL FROM:<me@vendor.example.com>: 450 service permits 2 unverifyable sending IPs\n\n' +
+          'No action is required on your part. Delivery attempts will continue for some time, and this warning may be repeated at intervals if the message remains undelivered. Eventually the mail delivery software will give up, and when that happens, the message will be returned to you.\n',
+      }),
+    );
+    expect(c.kind).toBe('delivery-delay');
+    expect(c.bounce?.recipients[0]).toMatchObject({ address: 'kim@example.net', status: '4.0.901' });
+  });
+});
