@@ -47,7 +47,20 @@ export type LiveResult =
         perSecond: number;
         perSecondSteady: number;
       };
-      latency: { mails: number; p50Ms: number; p99Ms: number; maxMs: number; timedOut: number };
+      latency: {
+        mails: number;
+        p50Ms: number;
+        p99Ms: number;
+        maxMs: number;
+        timedOut: number;
+        /** p50 from APPEND to the daemon's first API request for that mail. */
+        firstRequestP50Ms: number;
+        /** API requests the daemon made per mail (find, read, PUT, ...). */
+        requestsPerMail: number;
+        /** APPEND -> EXISTS for a bare IDLE client: the server's own notification delay. */
+        serverIdleP50Ms: number;
+        serverIdleP99Ms: number;
+      };
       daemonMaxRssBytes: number | undefined;
     };
 
@@ -109,6 +122,57 @@ class PutWatch {
   }
 }
 
+/**
+ * The server's own share of the latency: a bare IMAP client IDLEs on a separate folder while mail is
+ * APPENDed to it; the time to its EXISTS is what any IDLE client waits before it can even start.
+ * (Dovecot delays IDLE notifications on purpose, to batch changes: about half a second, measured.)
+ */
+async function idleFloor(
+  ImapFlow: typeof import('imapflow').ImapFlow,
+  port: number,
+  user: { user: string; password: string },
+  samples: number,
+): Promise<number[]> {
+  const connect = async () => {
+    const c = new ImapFlow({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      auth: { user: user.user, pass: user.password },
+      logger: false,
+    });
+    await c.connect();
+    return c;
+  };
+  const writer = await connect();
+  const idler = await connect();
+  const out: number[] = [];
+  try {
+    await writer.mailboxCreate('BenchFloor').catch(() => {});
+    await idler.mailboxOpen('BenchFloor');
+    for (let i = 0; i < samples; i++) {
+      const exists = new Promise<number>((resolve) => idler.once('exists', () => resolve(performance.now())));
+      idler.idle().catch(() => {});
+      await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
+      const t0 = performance.now();
+      await writer.append(
+        'BenchFloor',
+        `Subject: floor ${i}\r\nMessage-ID: <floor.${i}@bench.invalid>\r\n\r\n.\r\n`,
+      );
+      const t1 = await Promise.race([
+        exists,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
+      ]);
+      if (t1 !== undefined) out.push(t1 - t0);
+      await idler.noop();
+    }
+  } finally {
+    await writer.logout().catch(() => {});
+    await idler.logout().catch(() => {});
+  }
+  return out.sort((a, b) => a - b);
+}
+
 export async function runLive(opts: LiveOptions = {}): Promise<LiveResult> {
   const log = opts.log ?? (() => {});
   const backlogN = opts.backlogMails ?? 2000;
@@ -151,6 +215,17 @@ export async function runLive(opts: LiveOptions = {}): Promise<LiveResult> {
     const watch = new PutWatch();
     sandbox = await sandboxMod.startSandbox({ seed: [corpus.mailDir] });
     const store = sandbox.store;
+    // Every API request bumps counters.requests: a setter time-stamps them, so the latency can be
+    // split into "APPEND -> first API request" (IMAP notification, fetch, parse, map) and
+    // "first request -> PUT" (the API round trips).
+    const requests = { count: store.counters.requests, times: [] as number[] };
+    Object.defineProperty(store.counters, 'requests', {
+      get: () => requests.count,
+      set: (v: number) => {
+        requests.count = v;
+        requests.times.push(performance.now());
+      },
+    });
     const replace = store.replaceMessage.bind(store);
     store.replaceMessage = (id, body, ticketId) => {
       replace(id, body, ticketId);
@@ -231,18 +306,28 @@ export async function runLive(opts: LiveOptions = {}): Promise<LiveResult> {
 
     // Arrival latency, one mail at a time while the daemon idles.
     const latencies: number[] = [];
+    const toFirstRequest: number[] = [];
+    const requestsPerMail: number[] = [];
     let timedOut = 0;
     for (const f of files.slice(backlogN)) {
       await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
       const id = messageIdOfFile(f);
       const raw = readFileSync(f);
+      requests.times.length = 0;
       const t0 = performance.now();
       await imap.append('INBOX', raw);
       const t1 = await watch.waitFor(id, LATENCY_TIMEOUT_MS);
       if (t1 === undefined) timedOut++;
-      else latencies.push(t1 - t0);
+      else {
+        latencies.push(t1 - t0);
+        const before = requests.times.filter((t) => t <= t1);
+        if (before.length) toFirstRequest.push(before[0]! - t0);
+        requestsPerMail.push(before.length);
+      }
     }
     latencies.sort((a, b) => a - b);
+    toFirstRequest.sort((a, b) => a - b);
+    const floor = await idleFloor(ImapFlow, dovecot.port, user, 20);
 
     proc.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
@@ -271,6 +356,10 @@ export async function runLive(opts: LiveOptions = {}): Promise<LiveResult> {
         p99Ms: percentile(latencies, 99),
         maxMs: latencies[latencies.length - 1] ?? Number.NaN,
         timedOut,
+        firstRequestP50Ms: percentile(toFirstRequest, 50),
+        requestsPerMail: requestsPerMail.reduce((a, b) => a + b, 0) / Math.max(1, requestsPerMail.length),
+        serverIdleP50Ms: percentile(floor, 50),
+        serverIdleP99Ms: percentile(floor, 99),
       },
       daemonMaxRssBytes,
     };
@@ -292,6 +381,8 @@ export function formatLive(r: LiveResult): string {
   return [
     `live backlog: ${r.backlog.put} mails drained in ${r.backlog.fromStartS.toFixed(1)} s from daemon start = ${r.backlog.perSecond.toFixed(1)} mails/s (${r.backlog.perSecondSteady.toFixed(1)} mails/s first to last PUT); daemon peak RSS ${mb}`,
     `live arrival latency (${r.latency.mails} mails, APPEND sent -> PUT received): p50 ${r.latency.p50Ms.toFixed(0)} ms, p99 ${r.latency.p99Ms.toFixed(0)} ms, max ${r.latency.maxMs.toFixed(0)} ms${r.latency.timedOut ? `, ${r.latency.timedOut} timed out` : ''}`,
+    `  of which APPEND -> first API request p50 ${r.latency.firstRequestP50Ms.toFixed(0)} ms; ${r.latency.requestsPerMail.toFixed(1)} API requests per mail`,
+    `  Dovecot's own IDLE notification (bare client, APPEND -> EXISTS): p50 ${r.latency.serverIdleP50Ms.toFixed(0)} ms, p99 ${r.latency.serverIdleP99Ms.toFixed(0)} ms; mail2ticket's share at p50: ${(r.latency.p50Ms - r.latency.serverIdleP50Ms).toFixed(0)} ms`,
   ].join('\n');
 }
 
