@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type AttachmentStream, MailParser, type MessageText } from 'mailparser';
+import type { AttachmentStream, MailParser, MessageText } from 'mailparser';
 import { Mail2TicketError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { CapturedPart, InlineImage, MimePartInfo, ParsedMail } from '../types.js';
@@ -15,7 +15,7 @@ import {
   headerValues,
   splitHeaderFields,
 } from './header-block.js';
-import { mailParserOptions } from './mailparser-options.js';
+import { createMailParser } from './mailparser-options.js';
 
 /**
  * Parts whose text the classifier reads: RFC 3464 / RFC 6533 delivery status, RFC 5965 feedback
@@ -50,7 +50,7 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
   const limits = options.limits ?? DEFAULT_LIMITS;
   const source = Buffer.isBuffer(input) ? Readable.from([input]) : input;
   const tap = new HeaderTap(limits);
-  const parser = new MailParser(mailParserOptions(limits));
+  const parser = createMailParser(limits);
   const collector = new Collector(limits);
   parser.on('data', (data: AttachmentStream | MessageText) => collector.onData(data));
   parser.on('headers', (headers: Map<string, unknown>) => {
