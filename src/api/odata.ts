@@ -2,7 +2,7 @@
  * Finding a ticket message by the mail's Message-Id over SuperOffice's OData archive list (pure).
  * There is no dedicated endpoint; the documented way is
  *   GET /api/v1/TicketMessage?$select=ticketMessageId,ticketId,messageId&$filter=messageId is '<x>'&$top=5
- * (see ../../shared/superoffice-api.md). Whether SuperOffice stores the id with its angle brackets is
+ * (see fixtures/spec/superoffice-api.md). Whether SuperOffice stores the id with its angle brackets is
  * not documented, so both spellings are tried; in the default Slim mode values may arrive as display
  * strings ("4711", even "4,711" under some cultures), so numbers are parsed defensively.
  */

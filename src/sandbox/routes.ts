@@ -4,7 +4,7 @@ import type { Json, SandboxStore } from './store.js';
 
 /**
  * The WebAPI routes the sandbox serves, as a function of the store: request in, status and body out.
- * Statuses and bodies follow ../../shared/superoffice-api.md: SuperOffice's error shape
+ * Statuses and bodies follow fixtures/spec/superoffice-api.md: SuperOffice's error shape
  * `{ Error, ErrorType, ErrorMessage, ErrorSource }`, 400 "Entity to save is not in request body" for a
  * PUT without one, 404 for unknown ids, 200 null from the Agents endpoint for an unknown ticket.
  */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The SuperOffice TicketMessageEntity and its neighbours, as documented in
- * ../shared/superoffice-api.md and the PUT TicketMessage reference page.
+ * fixtures/spec/superoffice-api.md and fixtures/spec/PUT-TicketMessage.md (the API reference page).
  *
  * Responses are parsed with loose objects: unknown fields are kept (SuperOffice adds fields between
  * versions, and PUT replaces the whole entity, so dropping one would erase it), known fields are

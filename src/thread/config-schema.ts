@@ -26,7 +26,7 @@ const tagPattern = z.string().superRefine((source, ctx) => {
  * `threading` section. Owned by the thread module.
  *
  * SuperOffice's own mail import matches In-Reply-To first and the subject tag second, with a
- * setting to check the tag first (see /work/shared/superoffice-api.md); `tagFirst` mirrors it.
+ * setting to check the tag first (see fixtures/spec/superoffice-api.md); `tagFirst` mirrors it.
  */
 export const threadConfigSchema = z
   .object({
