@@ -6,7 +6,7 @@ import { apiConfigSchema } from '../src/api/config-schema.js';
 import { httpError, parseRetryAfter } from '../src/api/errors.js';
 import { messageIdFilter, messageIdVariants, parseMatches, parseSlimInt } from '../src/api/odata.js';
 import { backoffDelay, withRetry } from '../src/api/retry.js';
-import { resolveSecret } from '../src/api/secrets.js';
+import { resolveSecret } from '../src/secrets.js';
 import { parseConfig } from '../src/config.js';
 import { Mail2TicketError } from '../src/errors.js';
 

@@ -57,8 +57,8 @@ describe('mail2ticket CLI (built bin)', () => {
     expect(r.code).toBe(0);
     const m = /(\d+) mails: (.*)/.exec(r.stderr);
     expect(m, r.stderr).not.toBeNull();
-    const counts = Object.fromEntries(
-      m![2]!.split(', ').map((p) => [p.split(' ')[0], Number(p.split(' ')[1])]),
+    const counts: Record<string, number> = Object.fromEntries(
+      m![2]!.split(', ').map((p) => [p.split(' ')[0]!, Number(p.split(' ')[1])]),
     );
     expect(counts.updated).toBeGreaterThan(300);
     expect(counts.deferred).toBe(0);

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { Mail2TicketError } from '../errors.js';
 import type { ApiAuthConfig } from './config-schema.js';
-import { readSecretFile, resolveSecret } from './secrets.js';
+import { readSecretFile, resolveSecret } from '../secrets.js';
 
 /** A token command that takes longer than this is hung; the 401 then stands. */
 export const TOKEN_COMMAND_TIMEOUT_MS = 30_000;

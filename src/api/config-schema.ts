@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretRefSchema } from '../secrets.js';
 
 /**
  * `api` section. Owned by the api module.
@@ -9,14 +10,7 @@ import { z } from 'zod';
  * client is built, and re-read on a 401 (a rotated file or variable is picked up without a restart).
  */
 
-export const secretRefSchema = z.union([
-  z.string().min(1, 'must not be empty'),
-  z
-    .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name') })
-    .strict(),
-  z.object({ file: z.string().min(1, 'must not be empty') }).strict(),
-]);
-export type SecretRef = z.infer<typeof secretRefSchema>;
+export { type SecretRef, secretRefSchema } from '../secrets.js';
 
 const appToken = secretRefSchema.optional();
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type Config, loadConfigFile } from '../config.js';
 import { type MailboxConfig, defaultPort, mailboxListProblems } from '../daemon/config-schema.js';
-import { resolveSecret } from '../daemon/secrets.js';
+import { resolveSecret } from '../secrets.js';
 import { describeError, isMail2TicketError } from '../errors.js';
 import { connectImap, credentialsFor } from '../imap/connection.js';
 import { silentLogger } from '../logger.js';

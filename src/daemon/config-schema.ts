@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretRefSchema } from '../secrets.js';
 import { Slevel } from '../schema/entity.js';
 
 /**
@@ -8,12 +9,7 @@ import { Slevel } from '../schema/entity.js';
  * `{ "file": "/run/secrets/x" }`; they are resolved when a connection is opened, so a rotated
  * file is picked up on the next reconnect and a secret never has to sit in the config file.
  */
-export const secretRefSchema = z.union([
-  z.string().min(1),
-  z.object({ env: z.string().min(1) }).strict(),
-  z.object({ file: z.string().min(1) }).strict(),
-]);
-export type SecretRef = z.infer<typeof secretRefSchema>;
+export { type SecretRef, secretRefSchema } from '../secrets.js';
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 

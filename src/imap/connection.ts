@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { MailboxConfig } from '../daemon/config-schema.js';
 import { defaultPort } from '../daemon/config-schema.js';
-import { resolveSecret } from '../daemon/secrets.js';
+import { resolveSecret } from '../secrets.js';
 import { Mail2TicketError, describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { Mail2TicketError } from '../errors.js';
 import type { ImapAuthConfig } from '../daemon/config-schema.js';
-import { readSecretFile } from '../daemon/secrets.js';
+import { readSecretFile } from '../secrets.js';
 
 type Xoauth2Auth = Extract<ImapAuthConfig, { type: 'xoauth2' }>;
 

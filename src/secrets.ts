@@ -1,6 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { Mail2TicketError } from '../errors.js';
-import type { SecretRef } from './config-schema.js';
+import { z } from 'zod';
+import { Mail2TicketError } from './errors.js';
+
+/**
+ * A secret in configuration: a literal, `{ "env": "NAME" }` or `{ "file": "/run/secrets/x" }`
+ * (trailing newline dropped). Resolved when a connection or client is built and again on an
+ * authentication failure, so a rotated file or variable is picked up without a restart, and a
+ * secret never has to sit in the config file. One definition for the API and the mailboxes.
+ */
+export const secretRefSchema = z.union([
+  z.string().min(1, 'must not be empty'),
+  z
+    .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name') })
+    .strict(),
+  z.object({ file: z.string().min(1, 'must not be empty') }).strict(),
+]);
+export type SecretRef = z.infer<typeof secretRefSchema>;
 
 /** Secret files larger than this are a misconfiguration (a token is a few KB at most). */
 export const MAX_SECRET_FILE_BYTES = 64 * 1024;
