@@ -156,7 +156,26 @@ export function filterDeclaration(prop: string, value: string, imageUrl?: ImageU
 }
 
 /** Filter a `style` attribute value; returns the kept declarations joined, or '' when none survive. */
+/**
+ * Newsletters and Outlook repeat the same few style attributes on every cell, and parsing each
+ * with postcss was the sanitizer's largest cost; results are memoised per style string (bounded).
+ * Only styles without url() are cached: theirs depend on the image policy of the mail at hand.
+ */
+const STYLE_CACHE_MAX = 4096;
+const styleCache = new Map<string, string>();
+
 export function filterInlineStyle(style: string, imageUrl?: ImageUrlCheck): string {
+  if (/url|\\/i.test(style)) return filterInlineStyleUncached(style, imageUrl);
+  let kept = styleCache.get(style);
+  if (kept === undefined) {
+    kept = filterInlineStyleUncached(style, imageUrl);
+    if (styleCache.size >= STYLE_CACHE_MAX) styleCache.clear();
+    styleCache.set(style, kept);
+  }
+  return kept;
+}
+
+function filterInlineStyleUncached(style: string, imageUrl?: ImageUrlCheck): string {
   let root: postcss.Root;
   try {
     root = postcss.parse(`a{${style}}`);

@@ -2,7 +2,6 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Config, defaultConfig, loadConfigFile } from '../config.js';
 import { Mail2TicketError } from '../errors.js';
-import { PreparePool } from '../parallel/pool.js';
 import {
   completeMail,
   type MailResult,
@@ -12,7 +11,6 @@ import {
 } from '../pipeline.js';
 import { checkPaths, readSources } from '../sources/index.js';
 import { type BuiltContext, buildContext } from './context.js';
-import { buildLiveContext } from './live-context.js';
 import { LIVE_OUTCOMES, Summary } from './summary.js';
 
 export const REPLAY_USAGE =
@@ -45,7 +43,9 @@ export async function replayCommand(argv: string[], io: ReplayIo = process): Pro
   }
   let ctx: BuiltContext;
   try {
-    ctx = args.dryRun ? await buildContext(config, { dryRun: true }) : await buildLiveContext(config);
+    ctx = args.dryRun
+      ? await buildContext(config, { dryRun: true })
+      : await (await import('./live-context.js')).buildLiveContext(config);
   } catch (err) {
     io.stderr.write(`mail2ticket: ${(err as Error).message}\n`);
     return 2;
@@ -131,7 +131,8 @@ export async function replay(
 ): Promise<Summary> {
   const summary = new Summary();
   const jobs = options.jobs ?? 1;
-  const pool = jobs > 1 ? new PreparePool(jobs, ctx.mapping) : undefined;
+  const pool =
+    jobs > 1 ? new (await import('../parallel/pool.js')).PreparePool(jobs, ctx.mapping) : undefined;
   const file: WriteStream | undefined = out ? createWriteStream(out) : undefined;
   const sink: NodeJS.WritableStream = file ?? io.stdout;
   const window: Promise<PreparedResult | MailResult>[] = [];
