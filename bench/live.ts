@@ -260,6 +260,11 @@ export async function runLive(opts: LiveOptions = {}): Promise<LiveResult> {
           auth: { type: 'password', user: user.user, password: user.password },
         },
       ],
+      // BENCH_RECHECK_MS: leave IDLE for a NOOP this often. Dovecot delays IDLE notifications by
+      // 500 ms (NOTIFY_DELAY_MSECS in its mailbox-watch.c); a NOOP makes it report new mail at once.
+      ...(process.env.BENCH_RECHECK_MS
+        ? { daemon: { recheckIntervalMs: Number(process.env.BENCH_RECHECK_MS) } }
+        : {}),
     };
     const configPath = join(work, 'config.json');
     writeFileSync(configPath, JSON.stringify(config, null, 2));
