@@ -7,15 +7,10 @@ import { bodyText, findAddresses, header, headers, isSystemAddress, squash } fro
 import { returnedOriginalOffset } from './boundaries.js';
 import { FAMILIES } from './families.js';
 import { parseGeneric } from './generic.js';
+import { fromMailSystem } from './sender.js';
 import type { PlainContext, PlainRecipient } from './types.js';
 
 export type { PlainContext, PlainRecipient } from './types.js';
-
-/** Senders that are mail systems (RFC 5321 postmaster, the traditional MAILER-DAEMON, vendors). */
-const SYSTEM_SENDER =
-  /^(mailer-daemon|mailer_daemon|mail-daemon|maildaemon|postmaster|post_master|mail\.?delivery|mailadmin|mail-?admin|mmdf|smtp-gateway|bounce[s]?|daemon|no-?reply|nobody|root|double-bounce|sysadmin|system)\b/i;
-const SYSTEM_NAME =
-  /mail delivery (system|subsystem|service)|mailer[- ]daemon|postmaster|system administrator|mail administrator|mail system|delivery (subsystem|status)|mail(er)? (delivery )?daemon|\bNDR\b/i;
 
 /** Subjects MTAs give their non-delivery reports, in the languages they ship. */
 const BOUNCE_SUBJECT =
@@ -43,10 +38,7 @@ export function plainContext(mail: ParsedMail): PlainContext {
 export function plainBounceEvidence(ctx: PlainContext): string[] | null {
   const failed = headers(ctx.mail, 'x-failed-recipients');
   if (failed.length) return [`X-Failed-Recipients: ${failed.join(', ')}`];
-  const systemSender =
-    ctx.fromAddress === '' ||
-    SYSTEM_SENDER.test(ctx.fromAddress) ||
-    SYSTEM_NAME.test(ctx.mail.from?.name ?? '');
+  const systemSender = fromMailSystem(ctx);
   const subject = BOUNCE_SUBJECT.test(ctx.subject);
   const wording = FAILURE_WORDING.test(ctx.head);
   const family = FAMILIES.find((f) => f.detect(ctx));

@@ -1,0 +1,29 @@
+/**
+ * Who sends non-delivery reports: mail systems, never people. A family recogniser keys on the
+ * sender too, so that a person who pastes or forwards a bounce (fixtures/normal) is not read as one.
+ */
+import type { PlainContext } from './types.js';
+
+/** Senders that are mail systems (RFC 5321 postmaster, the traditional MAILER-DAEMON, vendors). */
+export const SYSTEM_SENDER =
+  /^(mailer-daemon|mailer_daemon|mail-daemon|maildaemon|postmaster|post_master|mail\.?delivery|mailadmin|mail-?admin|mmdf|smtp-gateway|bounce[s]?|daemon|no-?reply|nobody|root|double-bounce|sysadmin|system)\b/i;
+export const SYSTEM_NAME =
+  /mail delivery (system|subsystem|service)|mailer[- ]daemon|postmaster|system administrator|mail administrator|mail system|delivery (subsystem|status)|mail(er)? (delivery )?daemon|\bNDR\b/i;
+
+/**
+ * True when the From is a mail system. An empty From counts: RFC 5321 section 4.5.5 sends
+ * bounces with a null reverse-path, and some MTAs copy that into an empty From.
+ */
+export function fromMailSystem(ctx: PlainContext): boolean {
+  return (
+    ctx.fromAddress === '' ||
+    SYSTEM_SENDER.test(ctx.fromAddress) ||
+    SYSTEM_NAME.test(ctx.mail.from?.name ?? '')
+  );
+}
+
+/** Index just past the first match of `lead` at the start of a line of the bounce's prose, or -1. */
+export function afterLead(head: string, lead: RegExp): number {
+  const m = lead.exec(head);
+  return m ? m.index + m[0].length : -1;
+}
