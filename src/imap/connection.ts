@@ -117,7 +117,17 @@ export async function connectImap(
   try {
     await client.connect();
   } catch (err) {
+    // RFC 3501 6.2.3: LOGINDISABLED means cleartext login is refused on this connection; imapflow
+    // then sends no credentials and reports an auth failure, which would blame the password.
+    const loginDisabled = client.capabilities.has('LOGINDISABLED');
     client.close();
+    if (isAuthFailure(err) && loginDisabled && !client.secureConnection) {
+      throw new Mail2TicketError(
+        'E_IMAP',
+        `${where}: ${options.host}:${options.port} refuses login without TLS (LOGINDISABLED): set tls.mode to "starttls" or "implicit"`,
+        { details: { auth: true } },
+      );
+    }
     if (isAuthFailure(err)) {
       creds.onAuthFailure();
       throw new Mail2TicketError('E_IMAP', `${where}: authentication failed for user ${creds.user}`, {

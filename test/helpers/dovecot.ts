@@ -33,6 +33,79 @@ export interface DovecotOptions {
   users?: DovecotUser[];
   /** Advertise no IDLE capability (to exercise the polling fallback). */
   noIdle?: boolean;
+  /**
+   * Opt-in TLS: a throw-away CA and a server certificate for 127.0.0.1/localhost are made with
+   * `openssl` in the temp dir; `ssl = required`, STARTTLS on `port`, implicit TLS on `tlsPort`.
+   */
+  tls?: boolean;
+  /**
+   * Opt-in OAuth 2.0: XOAUTH2/OAUTHBEARER checked by Dovecot's oauth2 passdb against this token
+   * introspection endpoint (RFC 7662, `introspection_mode = post`). It must answer
+   * `{"active": true, "username": "<user>"}` for a valid token.
+   */
+  oauth2?: { introspectionUrl: string };
+}
+
+export const OPENSSL_BIN = process.env.OPENSSL_BIN ?? '/usr/bin/openssl';
+
+/** Whether `openssl` is there for `tls: true`; when CI=true its absence is a failure. */
+export function opensslAvailable(): boolean {
+  const ok = existsSync(OPENSSL_BIN);
+  if (!ok && process.env.CI === 'true') {
+    throw new Error(`CI=true but ${OPENSSL_BIN} is missing: install openssl`);
+  }
+  return ok;
+}
+
+/**
+ * A throw-away CA and a server certificate signed by it, valid for IPs 127.0.0.1, 127.0.0.2 and DNS localhost
+ * (Node checks an IP host against the IP SANs, RFC 6125). Returns the paths.
+ */
+export function makeTestCertificates(dir: string): { caFile: string; certFile: string; keyFile: string } {
+  mkdirSync(dir, { recursive: true });
+  const f = (n: string) => join(dir, n);
+  const ssl = (args: string[]) => execFileSync(OPENSSL_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=mail2ticket test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  ssl(['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost']);
+  writeFileSync(
+    f('server.ext'),
+    'subjectAltName=IP:127.0.0.1,IP:127.0.0.2,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n',
+  );
+  ssl([
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    f('server.ext'),
+  ]);
+  return { caFile: f('ca.pem'), certFile: f('server.pem'), keyFile: f('server.key') };
 }
 
 export async function freePort(): Promise<number> {
@@ -94,6 +167,16 @@ function descendants(pid: number): number[] {
 export class Dovecot {
   readonly dir: string;
   port = 0;
+  /** Implicit-TLS (imaps) port; 0 unless the `tls` option is on. */
+  tlsPort = 0;
+  /** PEM of the throw-away CA that signed the server certificate (only with the `tls` option). */
+  caFile = '';
+  /**
+   * With `tls`, the listeners also bind this address. Dovecot counts a connection whose remote IP
+   * equals its local IP (127.0.0.1 -> 127.0.0.1) as secured and would allow cleartext login despite
+   * `ssl = required`; a client connecting to 127.0.0.2 comes from 127.0.0.1 and is treated as remote.
+   */
+  readonly remoteHost = '127.0.0.2';
   readonly users: DovecotUser[];
   private proc: ChildProcess | undefined;
   private readonly opts: DovecotOptions;
@@ -121,6 +204,42 @@ export class Dovecot {
       join(d, 'passwd'),
       this.users.map((u) => `${u.user}:{PLAIN}${u.password}::::::\n`).join(''),
     );
+    let tlsConf = 'ssl = no\n';
+    const listen = this.opts.tls ? `127.0.0.1, ${this.remoteHost}` : '127.0.0.1';
+    if (this.opts.tls) {
+      if (!this.caFile) this.caFile = makeTestCertificates(join(d, 'tls')).caFile;
+      // Dovecot reads ssl_cert/ssl_key as root (the config process) before dropping privileges.
+      tlsConf = `ssl = required\nssl_cert = <${d}/tls/server.pem\nssl_key = <${d}/tls/server.key\nssl_min_protocol = TLSv1.2\n`;
+    }
+    let authConf = `auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${d}/passwd
+}
+`;
+    if (this.opts.oauth2) {
+      writeFileSync(
+        join(d, 'dovecot-oauth2.conf.ext'),
+        `introspection_mode = post
+introspection_url = ${this.opts.oauth2.introspectionUrl}
+username_attribute = username
+active_attribute = active
+active_value = true
+`,
+      );
+      authConf = `auth_mechanisms = plain login xoauth2 oauthbearer
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${d}/dovecot-oauth2.conf.ext
+}
+passdb {
+  driver = passwd-file
+  mechanisms = plain login
+  args = scheme=PLAIN username_format=%u ${d}/passwd
+}
+`;
+    }
     const capability = this.opts.noIdle
       ? 'imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE ESEARCH SEARCHRES MOVE SPECIAL-USE\n'
       : '';
@@ -133,30 +252,24 @@ instance_name = m2t-${this.port}
 log_path = ${d}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
+${tlsConf}disable_plaintext_auth = no
 default_login_user = dovenull
 default_internal_user = dovecot
 mail_location = maildir:${d}/mail/%u
 mail_uid = dovecot
 mail_gid = dovecot
 first_valid_uid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${d}/passwd
-}
-userdb {
+${authConf}userdb {
   driver = static
   args = uid=dovecot gid=dovecot home=${d}/mail/%u
 }
 ${capability}service imap-login {
   inet_listener imap {
-    address = 127.0.0.1
+    address = ${listen}
     port = ${this.port}
   }
   inet_listener imaps {
-    port = 0
+    ${this.opts.tls ? `address = ${listen}\n    port = ${this.tlsPort}\n    ssl = yes` : 'port = 0'}
   }
 }
 service anvil {
@@ -181,6 +294,7 @@ service stats {
   async start(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (!this.port || attempt > 0) this.port = await freePort();
+      if (this.opts.tls && (!this.tlsPort || attempt > 0)) this.tlsPort = await freePort();
       this.writeConfig();
       const proc = spawn(DOVECOT_BIN, ['-F', '-c', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
