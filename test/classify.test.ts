@@ -335,4 +335,102 @@ describe('family recognisers and report quirks', () => {
     expect(c.kind).toBe('delivery-delay');
     expect(c.bounce?.recipients[0]).toMatchObject({ address: 'kim@example.net', status: '4.0.901' });
   });
+
+  // One sample per plain-text family recogniser (src/classify/plaintext/), in the MTA's own layout.
+  const familyOf = (c: ReturnType<typeof classify>) =>
+    c.evidence.find((e) => e.startsWith('plain-text bounce'));
+
+  it('reads qmail blocks: "<addr>:" at column 0, "does not like recipient" means RCPT', () => {
+    const text =
+      "Hi. This is the qmail-send program at mx.example.com.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n" +
+      "This is a permanent error; I've given up. Sorry it didn't work out.\n\n" +
+      '<kim@example.org>:\n192.0.2.25 does not like recipient.\nRemote host said: 550 User unknown\nGiving up on 192.0.2.25.\n\n' +
+      '<lee@example.org>:\n192.0.2.25 does not like recipient.\nRemote host said: 552 5.2.2 <lee@example.org>: Mailbox full\nGiving up on 192.0.2.25.\n\n' +
+      '--- Below this line is a copy of the message.\n\nTo: kim@example.org, lee@example.org\n';
+    const c = bounceFrom('MAILER-DAEMON@mx.example.com', 'failure notice', text);
+    expect(familyOf(c)).toBe('plain-text bounce (qmail)');
+    expect(c.bounce?.recipients.map((r) => [r.address, r.status])).toEqual([
+      ['kim@example.org', '5.0.911'],
+      ['lee@example.org', '5.2.2'],
+    ]);
+    // The same text forwarded by a person is a message (fixtures/normal/02-forwarded-ndr.eml).
+    expect(bounceFrom('kenji@example.co.jp', 'Fwd: failure notice', `FYI\n\n${text}`).kind).toBe('message');
+  });
+
+  it('reads Exim blocks: the address indented by two, its explanation by four', () => {
+    const c = bounceFrom(
+      'Mailer-Daemon@mx.example.com',
+      'Mail delivery failed: returning message to sender',
+      'This message was created automatically by mail delivery software.\n\n' +
+        'A message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n' +
+        '  kim@example.org\n    SMTP error from remote mail server after RCPT TO:<kim@example.org>:\n    host mx.example.org [192.0.2.1]: 550 No such user here\n' +
+        '  lee@example.org\n    SMTP error from remote mail server after end of data:\n    host mx.example.org [192.0.2.1]: 554 5.7.1 Message rejected as spam\n\n' +
+        '------ This is a copy of the message, including all the headers. ------\n\nTo: kim@example.org\n',
+      { 'X-Failed-Recipients': 'kim@example.org, lee@example.org' },
+    );
+    expect(familyOf(c)).toBe('plain-text bounce (exim)');
+    expect(c.bounce?.recipients.map((r) => [r.address, r.status])).toEqual([
+      ['kim@example.org', '5.0.911'],
+      ['lee@example.org', '5.7.1'],
+    ]);
+  });
+
+  it('reads an Exim delay warning listed after "has not yet been delivered is:" as temporary', () => {
+    const c = bounceFrom(
+      'Mailer-Daemon@mx.example.com',
+      'Warning: message 1abc-00 delayed 24 hours',
+      'This message was created automatically by mail delivery software.\n' +
+        'A message that you sent has not yet been delivered to one or more of its\nrecipients after more than 24 hours on the queue on mx.example.com.\n\n' +
+        'The message identifier is:     1abc-00\n\nThe address to which the message has not yet been delivered is:\n\n' +
+        '  kim@example.net\n    Delay reason: host mx.example.net [192.0.2.2]: Connection timed out\n\n' +
+        'No action is required on your part.\n',
+    );
+    expect(familyOf(c)).toBe('plain-text bounce (exim)');
+    expect(c.kind).toBe('delivery-delay');
+    expect(c.bounce?.recipients[0]?.status?.startsWith('4.')).toBe(true);
+  });
+
+  it('reads Postfix paragraphs without a DSN part: "<addr>: host ... said:" at column 0', () => {
+    const c = bounceFrom(
+      'MAILER-DAEMON@mx.example.com',
+      'Undelivered Mail Returned to Sender',
+      'This is the mail system at host mx.example.com.\n\n' +
+        "I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients. It's attached below.\n\n" +
+        '                   The mail system\n\n' +
+        '<kim@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1\n    <kim@example.org>: Recipient address rejected: User unknown (in reply to\n    RCPT TO command)\n\n' +
+        '<lee@example.org> (expanded from <sales@example.org>): host mx.example.org[192.0.2.1] said:\n    552 Mailbox over quota (in reply to RCPT TO command)\n',
+    );
+    expect(familyOf(c)).toBe('plain-text bounce (postfix)');
+    expect(c.bounce?.recipients.map((r) => [r.address, r.status])).toEqual([
+      ['kim@example.org', '5.1.1'],
+      ['lee@example.org', '5.0.922'],
+    ]);
+  });
+
+  it('reads a Domino report: addresses between "was not delivered to:" and "because:"', () => {
+    const c = bounceFrom(
+      'Postmaster@example.jp',
+      'DELIVERY FAILURE: User kim (kim@example.jp) not listed in Domino Directory',
+      'Your message\n\n  Subject: Order 42\n\nwas not delivered to:\n\n  kim@example.jp\n\nbecause:\n\n' +
+        '  User kim (kim@example.jp) not listed in Domino Directory\n',
+    );
+    expect(familyOf(c)).toBe('plain-text bounce (domino)');
+    expect(c.bounce?.recipients).toEqual([
+      expect.objectContaining({ address: 'kim@example.jp', status: '5.0.911' }),
+    ]);
+  });
+
+  it('reads a Courier report without its DSN part: the ">>>" command names the stage', () => {
+    const c = bounceFrom(
+      '',
+      'NOTICE: mail delivery status.',
+      'This is a delivery status notification from mx.example.org,\nrunning the Courier mail server, version 0.65.2.\n\n' +
+        'The original message was received on Sat, 11 Dec 2010 12:19:59 +0900\nfrom [127.0.0.1] (localhost [127.0.0.1])\n\n' +
+        '---------------------------------------------------------------------------\n\n                           UNDELIVERABLE MAIL\n\n' +
+        'Your message to the following recipients cannot be delivered:\n\n<kim@example.co.jp>:\n    mx.example.co.jp [192.0.2.95]:\n' +
+        '>>> RCPT TO:<kim@example.co.jp>\n<<< 550 User unknown\n\n',
+    );
+    expect(familyOf(c)).toBe('plain-text bounce (courier)');
+    expect(c.bounce?.recipients[0]).toMatchObject({ address: 'kim@example.co.jp', status: '5.0.911' });
+  });
 });
