@@ -433,4 +433,18 @@ describe('family recognisers and report quirks', () => {
     expect(familyOf(c)).toBe('plain-text bounce (courier)');
     expect(c.bounce?.recipients[0]).toMatchObject({ address: 'kim@example.co.jp', status: '5.0.911' });
   });
+
+  it('reads an Exchange 2003 report: only the lines after "did not reach", not the original To:', () => {
+    const c = bounceFrom(
+      'postmaster@example.jp',
+      'Undeliverable: Order 42',
+      'Your message\n\n  To:      lee@example.com\n  Subject: Order 42\n  Sent:    Thu, 29 Apr 2010 00:00:00 -0000\n\n' +
+        'did not reach the following recipient(s):\n\nkim@example.jp on Thu, 29 Apr 2010 00:00:00 -0000\n' +
+        '    The recipient name is not recognized\n    MSEXCH:IMS:EXAMPLE:SITE:MX 0 (000C05A6) Unknown Recipient\n',
+    );
+    expect(familyOf(c)).toBe('plain-text bounce (exchange2003)');
+    expect(c.bounce?.recipients).toEqual([
+      expect.objectContaining({ address: 'kim@example.jp', status: '5.0.911' }),
+    ]);
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { courier } from './courier.js';
 import { domino } from './domino.js';
+import { exchange2003 } from './exchange.js';
 import { exim } from './exim.js';
 import { fml } from './fml.js';
 import { googleGroups } from './google.js';
@@ -26,4 +27,5 @@ export const FAMILIES: PlainRecogniser[] = [
   postfix,
   domino,
   courier,
+  exchange2003,
 ];
