@@ -43,7 +43,11 @@ export interface DovecotOptions {
    * introspection endpoint (RFC 7662, `introspection_mode = post`). It must answer
    * `{"active": true, "username": "<user>"}` for a valid token.
    */
-  oauth2?: { introspectionUrl: string };
+  oauth2?: {
+    introspectionUrl: string;
+    /** SASL mechanisms offered for tokens (default both); one alone pins what the client must use. */
+    mechanisms?: ('xoauth2' | 'oauthbearer')[];
+  };
 }
 
 export const OPENSSL_BIN = process.env.OPENSSL_BIN ?? '/usr/bin/openssl';
@@ -227,10 +231,11 @@ active_attribute = active
 active_value = true
 `,
       );
-      authConf = `auth_mechanisms = plain login xoauth2 oauthbearer
+      const mechs = (this.opts.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ');
+      authConf = `auth_mechanisms = plain login ${mechs}
 passdb {
   driver = oauth2
-  mechanisms = xoauth2 oauthbearer
+  mechanisms = ${mechs}
   args = ${d}/dovecot-oauth2.conf.ext
 }
 passdb {
