@@ -4,6 +4,7 @@ import { bodyConfigSchema } from '../src/body/config-schema.js';
 import { renderBodies } from '../src/body/index.js';
 import { DEFAULT_LIMITS, type Limits } from '../src/limits.js';
 import type { ParsedMail } from '../src/types.js';
+import { parsedMail } from './helpers/parsed-mail.js';
 
 /**
  * Pathological HTML must cost bounded work and produce bounded output (sizes asserted here; the
@@ -13,25 +14,7 @@ import type { ParsedMail } from '../src/types.js';
 
 const limits: Limits = { ...DEFAULT_LIMITS };
 const opts = { body: bodyConfigSchema.parse({}), limits };
-const mail = (html: string): ParsedMail => ({
-  size: html.length,
-  headerBlock: '',
-  headers: [],
-  subject: '',
-  replyTo: [],
-  to: [],
-  cc: [],
-  bcc: [],
-  receivedDates: [],
-  contentType: 'text/html',
-  contentTypeParams: {},
-  html,
-  parts: [],
-  captured: [],
-  inlineImages: [],
-  attachments: [],
-  problems: [],
-});
+const mail = (html: string): ParsedMail => parsedMail({ size: html.length, contentType: 'text/html', html });
 
 describe('pathological HTML', () => {
   it('100,000 links: all sanitized, the text bounded by maxBodyChars with a visible note', () => {

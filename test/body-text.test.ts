@@ -4,31 +4,12 @@ import { htmlToText } from '../src/body/html-text.js';
 import { renderBodies } from '../src/body/index.js';
 import { DEFAULT_LIMITS, type Limits } from '../src/limits.js';
 import type { ParsedMail } from '../src/types.js';
+import { parsedMail } from './helpers/parsed-mail.js';
 
 const limits: Limits = { ...DEFAULT_LIMITS };
 const text = (html: string) => htmlToText(html, limits).text;
 
-function mail(over: Partial<ParsedMail>): ParsedMail {
-  return {
-    size: 0,
-    headerBlock: '',
-    headers: [],
-    subject: '',
-    replyTo: [],
-    to: [],
-    cc: [],
-    bcc: [],
-    receivedDates: [],
-    contentType: 'text/html',
-    contentTypeParams: {},
-    parts: [],
-    captured: [],
-    inlineImages: [],
-    attachments: [],
-    problems: [],
-    ...over,
-  };
-}
+const mail = (over: Partial<ParsedMail>): ParsedMail => parsedMail({ contentType: 'text/html', ...over });
 
 describe('htmlToText', () => {
   it('writes links as `text [url]`, hides the url when it is the text, keeps only usable schemes', () => {

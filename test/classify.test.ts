@@ -8,28 +8,16 @@ import { classify, describeClassification } from '../src/classify/index.js';
 import { findOriginalMessageId } from '../src/classify/original-id.js';
 import { findEnhancedStatus, inferStatus, isPermanent } from '../src/classify/status.js';
 import type { ParsedMail } from '../src/types.js';
+import { parsedMail } from './helpers/parsed-mail.js';
 
 function mail(over: Partial<ParsedMail> & { hdrs?: Record<string, string> }): ParsedMail {
   const { hdrs = {}, ...rest } = over;
-  return {
+  return parsedMail({
     size: 100,
-    headerBlock: '',
     headers: Object.entries(hdrs).map(([name, value]) => ({ name, value })),
-    subject: '',
-    replyTo: [],
     to: [{ name: '', address: 'support@vendor.example.com' }],
-    cc: [],
-    bcc: [],
-    receivedDates: [],
-    contentType: 'text/plain',
-    contentTypeParams: {},
-    parts: [],
-    captured: [],
-    inlineImages: [],
-    attachments: [],
-    problems: [],
     ...rest,
-  };
+  });
 }
 
 describe('RFC 3464 delivery-status parsing', () => {

@@ -29,8 +29,8 @@ export interface Faults {
   match?: string;
 }
 
-/** mulberry32: tiny, seedable, good enough to spread faults. */
-function prng(seed: number): () => number {
+/** mulberry32: tiny, seedable, good enough to spread faults (and to shuffle test mailboxes). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -13,6 +13,7 @@
  *    so any case-folding comparison merges two threads and fails the test;
  *  - some subjects carry an `ejTag:` for a ticket that does not exist.
  */
+import { prng } from '../../src/sandbox/faults.js';
 
 export interface GeneratedMail {
   raw: Buffer;
@@ -31,17 +32,8 @@ export interface MailboxOptions {
   threads: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The sandbox's mulberry32, shared: small, fast, deterministic. */
+export { prng };
 
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
   const rnd = prng(seed);
