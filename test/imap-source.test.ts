@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configCheckCommand } from '../src/commands/config-check.js';
-import { credentialsFor } from '../src/imap/connection.js';
-import { ImapMailSource } from '../src/imap/source.js';
 import { createTokenProvider, parseTokenOutput } from '../src/imap/token-provider.js';
-import { silentLogger } from '../src/logger.js';
 import { Dovecot, dovecotAvailable } from './helpers/dovecot.js';
-import { Appender, mailboxFor, testMail } from './helpers/imap-fixtures.js';
+import { Appender, mailboxFor, sourceFor, testMail } from './helpers/imap-fixtures.js';
 
 const available = dovecotAvailable();
 
@@ -31,15 +28,7 @@ describe.skipIf(!available)('ImapMailSource against a real Dovecot', () => {
 
   function source(overrides: Parameters<typeof mailboxFor>[1] = {}, spoolThresholdBytes = 1024 * 1024) {
     const mb = mailboxFor(dovecot, overrides);
-    return new ImapMailSource({
-      mailbox: mb,
-      where: 'mailboxes.0',
-      credentials: credentialsFor(mb, 'mailboxes.0'),
-      logger: silentLogger(),
-      socketTimeoutMs: 60_000,
-      spoolThresholdBytes,
-      spoolDir: join(dir, 'spool'),
-    });
+    return sourceFor(mb, dir, spoolThresholdBytes);
   }
 
   it('lists, fetches with BODY.PEEK[] (no \\Seen), spools big mail, flags and moves', async () => {

@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsFor } from '../src/imap/connection.js';
-import { ImapMailSource } from '../src/imap/source.js';
-import { silentLogger } from '../src/logger.js';
+import type { ImapMailSource } from '../src/imap/source.js';
 import { Dovecot, dovecotAvailable, opensslAvailable } from './helpers/dovecot.js';
-import { mailboxFor, testMail } from './helpers/imap-fixtures.js';
+import { mailboxFor, sourceFor, testMail } from './helpers/imap-fixtures.js';
 
 const available = dovecotAvailable() && opensslAvailable();
 
@@ -47,15 +45,7 @@ describe.skipIf(!available)('IMAP TLS modes against a real Dovecot (ssl = requir
   function source(overrides: Parameters<typeof mailboxFor>[1]) {
     // remoteHost, not 127.0.0.1: Dovecot treats same-IP loopback as secured (see the harness).
     const mb = mailboxFor(dovecot, { host: dovecot.remoteHost, ...overrides });
-    return new ImapMailSource({
-      mailbox: mb,
-      where: 'mailboxes.0',
-      credentials: credentialsFor(mb, 'mailboxes.0'),
-      logger: silentLogger(),
-      socketTimeoutMs: 60_000,
-      spoolThresholdBytes: 1024 * 1024,
-      spoolDir: join(dir, 'spool'),
-    });
+    return sourceFor(mb, dir);
   }
 
   async function openError(src: ImapMailSource): Promise<Error & { code?: string; retryable?: boolean }> {

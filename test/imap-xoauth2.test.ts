@@ -9,11 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsFor } from '../src/imap/connection.js';
-import { ImapMailSource } from '../src/imap/source.js';
-import { silentLogger } from '../src/logger.js';
+import type { ImapMailSource } from '../src/imap/source.js';
 import { Dovecot, dovecotAvailable } from './helpers/dovecot.js';
-import { Appender, mailboxFor, testMail } from './helpers/imap-fixtures.js';
+import { Appender, mailboxFor, sourceFor, testMail } from './helpers/imap-fixtures.js';
 
 const available = dovecotAvailable();
 
@@ -69,15 +67,7 @@ describe.skipIf(!available).each(['xoauth2', 'oauthbearer'] as const)(
 
     function source(auth: Record<string, unknown>) {
       const mb = mailboxFor(dovecot, { auth: { type: 'xoauth2', user: 'alice', ...auth } });
-      return new ImapMailSource({
-        mailbox: mb,
-        where: 'mailboxes.0',
-        credentials: credentialsFor(mb, 'mailboxes.0'),
-        logger: silentLogger(),
-        socketTimeoutMs: 60_000,
-        spoolThresholdBytes: 1024 * 1024,
-        spoolDir: join(dir, 'spool'),
-      });
+      return sourceFor(mb, dir);
     }
 
     async function openError(src: ImapMailSource): Promise<Error & { code?: string }> {

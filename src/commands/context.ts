@@ -32,7 +32,6 @@ export interface ContextOptions {
   apply?: (mapped: MappedMail, signal?: AbortSignal) => Promise<ApplyResult>;
   /** Live mode: the API's lookups for threading. */
   threadApi?: ThreadApi;
-  mapping?: Partial<Pick<MappingOptions, 'slevel' | 'mailSorter'>>;
 }
 
 /** Wire the pipeline's steps and I/O from configuration. */
@@ -46,7 +45,7 @@ export async function buildContext(config: Config, options: ContextOptions): Pro
     ...(options.threadApi ? { api: options.threadApi } : {}),
   });
   const pipeline: PipelineContext = {
-    mapping: mappingOptions(config, options.mapping),
+    mapping: mappingOptions(config),
     classify,
     thread: threading.thread,
     isDuplicate: threading.isDuplicate,

@@ -1,34 +1,30 @@
 import { Readable } from 'node:stream';
 import type { ProcessMail } from '../daemon/types.js';
 import { processStream } from '../pipeline.js';
+import { mappingOptions } from './context.js';
 import { buildLiveContext, type LiveContext } from './live-context.js';
 import type { ProcessMailContext } from './run.js';
 
 /**
- * The real pipeline for the daemon: one live context per mailbox (its own slevel and mail sorter),
- * built on first use. Parse -> classify -> thread -> map -> PUT, exactly as `replay` does.
+ * The real pipeline for the daemon: parse -> classify -> thread -> map -> PUT, exactly as `replay`
+ * does. All mailboxes share one live context (one keep-alive pool to the API, one connection to the
+ * thread index), built on first use; only the mapping (slevel, mail sorter) is per mailbox.
  */
 export function pipelineProcessMailFactory(): {
   factory: (ctx: ProcessMailContext) => ProcessMail;
   close(): Promise<void>;
 } {
-  const contexts: Promise<LiveContext>[] = [];
+  let live: Promise<LiveContext> | undefined;
   const factory = ({ config, mailbox, logger }: ProcessMailContext): ProcessMail => {
-    let live: Promise<LiveContext> | undefined;
+    const mapping = mappingOptions(config, {
+      ...(mailbox.slevel ? { slevel: mailbox.slevel } : {}),
+      ...(mailbox.mailSorter ? { mailSorter: mailbox.mailSorter } : {}),
+    });
     return async (raw, meta) => {
-      if (!live) {
-        live = buildLiveContext(config, {
-          logger,
-          mapping: {
-            ...(mailbox.slevel ? { slevel: mailbox.slevel } : {}),
-            ...(mailbox.mailSorter ? { mailSorter: mailbox.mailSorter } : {}),
-          },
-        });
-        contexts.push(live);
-      }
-      const ctx = await live;
+      live ??= buildLiveContext(config, { logger });
+      const pipeline = { ...(await live).pipeline, mapping, logger };
       const stream = Buffer.isBuffer(raw) ? Readable.from([raw]) : raw;
-      const result = await processStream(`imap:${meta.mailbox}#${meta.uid}`, stream, ctx.pipeline);
+      const result = await processStream(`imap:${meta.mailbox}#${meta.uid}`, stream, pipeline);
       return {
         outcome: result.outcome,
         ...(result.error ? { error: result.error } : {}),
@@ -39,7 +35,7 @@ export function pipelineProcessMailFactory(): {
   return {
     factory,
     close: async () => {
-      for (const c of contexts) await (await c).close();
+      if (live) await (await live).close();
     },
   };
 }

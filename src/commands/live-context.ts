@@ -4,7 +4,6 @@ import { threadApiFor } from '../api/thread-api.js';
 import type { Config } from '../config.js';
 import { Mail2TicketError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { MappingOptions } from '../map/map.js';
 import { type BuiltContext, buildContext } from './context.js';
 
 export interface LiveContext extends BuiltContext {
@@ -17,7 +16,7 @@ export interface LiveContext extends BuiltContext {
  */
 export async function buildLiveContext(
   config: Config,
-  options: { logger?: Logger; mapping?: Partial<Pick<MappingOptions, 'slevel' | 'mailSorter'>> } = {},
+  options: { logger?: Logger } = {},
 ): Promise<LiveContext> {
   const api = config.api;
   if (!api) {
@@ -37,7 +36,6 @@ export async function buildLiveContext(
         ...(options.logger ? { logger: options.logger } : {}),
       }),
     ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.mapping ? { mapping: options.mapping } : {}),
   });
   return {
     client,

@@ -20,13 +20,14 @@ export class Summary {
 
   /** @param always outcomes listed even when none had them (the live summary names all five). */
   format(always: readonly string[] = []): string {
-    for (const o of always) if (!this.byOutcome.has(o)) this.byOutcome.set(o, 0);
+    const outcomes = new Map(this.byOutcome);
+    for (const o of always) if (!outcomes.has(o)) outcomes.set(o, 0);
     const list = (m: Map<string, number>) =>
       [...m.entries()]
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
-    const lines = [`${this.total} mail${this.total === 1 ? '' : 's'}: ${list(this.byOutcome) || 'none'}`];
+    const lines = [`${this.total} mail${this.total === 1 ? '' : 's'}: ${list(outcomes) || 'none'}`];
     if (this.byKind.size) lines.push(`  kinds: ${list(this.byKind)}`);
     if (this.errors.size) lines.push(`  errors: ${list(this.errors)}`);
     return lines.join('\n');

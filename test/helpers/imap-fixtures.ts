@@ -1,5 +1,9 @@
+import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { type MailboxConfig, mailboxConfigSchema } from '../../src/daemon/config-schema.js';
+import { credentialsFor } from '../../src/imap/connection.js';
+import { ImapMailSource } from '../../src/imap/source.js';
+import { silentLogger } from '../../src/logger.js';
 import type { Dovecot } from './dovecot.js';
 
 export function mailboxFor(
@@ -14,6 +18,19 @@ export function mailboxFor(
     tls: { mode: 'none' },
     auth: { type: 'password', user: u.user, password: u.password },
     ...overrides,
+  });
+}
+
+/** The real IMAP source for a test mailbox, spooling mail above `spoolThresholdBytes` under `dir`. */
+export function sourceFor(mb: MailboxConfig, dir: string, spoolThresholdBytes = 1024 * 1024): ImapMailSource {
+  return new ImapMailSource({
+    mailbox: mb,
+    where: 'mailboxes.0',
+    credentials: credentialsFor(mb, 'mailboxes.0'),
+    logger: silentLogger(),
+    socketTimeoutMs: 60_000,
+    spoolThresholdBytes,
+    spoolDir: join(dir, 'spool'),
   });
 }
 
