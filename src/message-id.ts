@@ -147,3 +147,21 @@ export function bracketedMessageId(raw: string | undefined): string | undefined 
   const bare = bareMessageId(raw);
   return bare === undefined ? undefined : `<${bare}>`;
 }
+
+const BRACKETED_IN_TEXT = /<[^<>\s]+@[^<>\s]+>/;
+const BARE_IN_TEXT = /[^<>\s"]+@[^<>\s"]+/;
+
+/**
+ * `<a@b>` for the first thing in a line of text that looks like a msg-id (RFC 5322 §3.6.4
+ * `id-left "@" id-right`): a bracketed `<a@b>` anywhere, else a bare `a@b` token without the
+ * sentence punctuation (`.,;`) that follows it in prose. Stricter than bracketedMessageId, for text
+ * that is not a Message-Id field (a bounce's body, a quoted header line, a JSON notification):
+ * undefined unless an id with an '@' is found.
+ */
+export function bracketedMessageIdInText(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const bracketed = BRACKETED_IN_TEXT.exec(text);
+  if (bracketed) return bracketed[0];
+  const bare = BARE_IN_TEXT.exec(text.trim());
+  return bare ? `<${bare[0].replace(/[.,;]+$/, '')}>` : undefined;
+}
