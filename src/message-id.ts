@@ -28,6 +28,17 @@ export function bareMessageId(raw: string | undefined): string | undefined {
   return s === '' ? undefined : s;
 }
 
+/**
+ * A spelling as a server stored it, made bare: trimmed, and one enclosing `<…>` pair removed only
+ * when both brackets are there; nothing else is touched (no inner white space trimmed, a lone
+ * bracket kept). For comparing stored spellings bracket-insensitively but otherwise exactly, where
+ * bareMessageId's leniency would match spellings the server itself keeps apart. Undefined when empty.
+ */
+export function bareMessageIdSpelling(raw: string): string | undefined {
+  const s = raw.trim().replace(/^<(.*)>$/s, '$1');
+  return s === '' ? undefined : s;
+}
+
 /** Remove RFC 5322 comments (nested, with quoted-pairs) outside quoted strings and brackets. */
 function stripComments(raw: string): string {
   let out = '';
