@@ -14,6 +14,7 @@
  * Ids are compared exactly once brackets and surrounding white space are gone: id-left is
  * case-sensitive (RFC 5322 §3.6.4), so two ids that differ only in case are two ids.
  */
+import { createHash } from 'node:crypto';
 
 /**
  * `a@b` from `<a@b>`, `a@b`, ` < a@b > ` or a lone bracket (`<a@b`): surrounding white space and a
@@ -175,4 +176,23 @@ export function bracketedMessageIdInText(text: string | undefined): string | und
   if (bracketed) return bracketed[0];
   const bare = BARE_IN_TEXT.exec(text.trim());
   return bare ? `<${bare[0].replace(/[.,;]+$/, '')}>` : undefined;
+}
+
+/**
+ * `<hash@mail2ticket.invalid>`: a stable id for mail that has none. RFC 5322 §3.6.4 only says a
+ * message SHOULD have a Message-Id; without one, repeat deliveries must still map to the same id, so
+ * it is a hash of the header block (not time or randomness), in the msg-id form, under the reserved
+ * `.invalid` TLD (RFC 2606) so it can never collide with a real host's ids.
+ */
+export function derivedMessageId(headerBlock: string): string {
+  const hash = createHash('sha256').update(headerBlock).digest('hex').slice(0, 32);
+  return `<${hash}@mail2ticket.invalid>`;
+}
+
+/**
+ * The id a mail is known by: its Message-Id field as written (trimmed: normally bracketed, but
+ * possibly bare or with a comment — it is what SuperOffice is given and matched by), or the derived one.
+ */
+export function messageIdOf(mail: { messageId?: string | undefined; headerBlock: string }): string {
+  return mail.messageId || derivedMessageId(mail.headerBlock);
 }
