@@ -23,7 +23,8 @@ import { classify } from '../src/classify/index.js';
 import { mappingOptions } from '../src/commands/context.js';
 import { defaultConfig } from '../src/config.js';
 import { mapMail } from '../src/map/map.js';
-import { messageIdOf, parseMail } from '../src/parse/parse.js';
+import { messageIdOf } from '../src/message-id.js';
+import { parseMail } from '../src/parse/parse.js';
 import { readSources } from '../src/sources/index.js';
 import type { ThreadDecision } from '../src/types.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveLimits } from '../src/limits.js';
 import { parseMailDate, receivedDate } from '../src/parse/date.js';
-import { derivedMessageId, parseMail } from '../src/parse/parse.js';
+import { derivedMessageId } from '../src/message-id.js';
+import { parseMail } from '../src/parse/parse.js';
 
 const crlf = (s: string) => Buffer.from(s.replace(/\r?\n/g, '\r\n'), 'utf8');
 

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { threadConfigSchema } from '../src/thread/config-schema.js';
-import {
-  canonicalMessageId,
-  formatMessageId,
-  normalizeMessageId,
-  parseMessageIdList,
-} from '../src/thread/message-ids.js';
+import { bareMessageId, bracketedMessageId, parseMessageIdList } from '../src/message-id.js';
 import { compileTagPatterns, extractSubjectTags, isForwardSubject } from '../src/thread/subject-tag.js';
 
 describe('parseMessageIdList', () => {
@@ -68,15 +63,15 @@ describe('parseMessageIdList', () => {
 
 describe('single ids', () => {
   it('normalizes and formats', () => {
-    expect(normalizeMessageId('  <abc@x>\r\n')).toBe('abc@x');
-    expect(normalizeMessageId('abc@x')).toBe('abc@x');
-    expect(formatMessageId(' abc@x ')).toBe('<abc@x>');
+    expect(bareMessageId('  <abc@x>\r\n')).toBe('abc@x');
+    expect(bareMessageId('abc@x')).toBe('abc@x');
+    expect(bracketedMessageId(' abc@x ')).toBe('<abc@x>');
   });
 
   it('takes the first id of a Message-Id value with a comment', () => {
-    expect(canonicalMessageId('<abc@x> (added by postmaster)')).toBe('<abc@x>');
-    expect(canonicalMessageId('abc@x')).toBe('<abc@x>');
-    expect(canonicalMessageId('   ')).toBeUndefined();
+    expect(bracketedMessageId('<abc@x> (added by postmaster)')).toBe('<abc@x>');
+    expect(bracketedMessageId('abc@x')).toBe('<abc@x>');
+    expect(bracketedMessageId('   ')).toBeUndefined();
   });
 });
 

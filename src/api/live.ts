@@ -1,5 +1,6 @@
 import { Mail2TicketError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { bareMessageIdSpelling } from '../message-id.js';
 import {
   MAPPER_OWNED_FIELDS,
   type MappedPayload,
@@ -32,8 +33,6 @@ const RESPONSE_ONLY_FIELDS = ['TableRight', 'FieldProperties', '_Links'] as cons
 /** Fields asked back from PUT/POST: all the flow needs, and it keeps large bodies off the wire twice. */
 const SAVE_SELECT = ['EjMessageId', 'Ticket'];
 
-const bareId = (id: string) => id.trim().replace(/^<(.*)>$/s, '$1');
-
 /**
  * The entity to PUT: what the server has, with the fields the mapper owns replaced by the mail's.
  * PUT replaces the whole entity, so everything else (CreatedBy, TimeSpent, Person, ExtraFields,
@@ -51,7 +50,10 @@ export function overlayEntity(
     if (payload[f] !== undefined) out[f] = payload[f];
   }
   // Keep the stored spelling of an equal Message-Id (with or without brackets): it is the match key.
-  if (current.MessageId && bareId(current.MessageId) === bareId(payload.MessageId)) {
+  if (
+    current.MessageId &&
+    bareMessageIdSpelling(current.MessageId) === bareMessageIdSpelling(payload.MessageId)
+  ) {
     out.MessageId = current.MessageId;
   }
   if (moveToTicket !== undefined) out.Ticket = { TicketId: moveToTicket };

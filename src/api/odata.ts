@@ -6,6 +6,7 @@
  * not documented, so both spellings are tried; in the default Slim mode values may arrive as display
  * strings ("4711", even "4,711" under some cultures), so numbers are parsed defensively.
  */
+import { bareMessageIdSpelling } from '../message-id.js';
 
 export const FIND_SELECT = 'ticketMessageId,ticketId,messageId';
 /** More than one message with the same Message-Id is already an anomaly; a few rows are plenty. */
@@ -20,7 +21,7 @@ export interface MessageMatch {
 /** `<a@b>` and `a@b`, the mail's own spelling first. */
 export function messageIdVariants(messageId: string): string[] {
   const id = messageId.trim();
-  const bare = id.replace(/^<(.*)>$/s, '$1');
+  const bare = bareMessageIdSpelling(id) ?? '';
   const bracketed = `<${bare}>`;
   return id.startsWith('<') ? [bracketed, bare] : [bare, bracketed];
 }
@@ -60,8 +61,6 @@ function pick(row: Record<string, unknown>, name: string): unknown {
   return undefined;
 }
 
-const bare = (id: string) => id.trim().replace(/^<(.*)>$/s, '$1');
-
 /**
  * The rows of an archive answer that really carry `wanted` (bracket-insensitive, otherwise exact: the
  * filter's collation may be looser than Message-Id equality). Rows without a usable id are dropped.
@@ -77,7 +76,8 @@ export function parseMatches(json: unknown, wanted: string): MessageMatch[] {
     const id = parseSlimInt(pick(row, 'ticketMessageId')) ?? parseSlimInt(pick(row, 'PrimaryKey'));
     if (id === undefined || id <= 0) continue;
     const mid = pick(row, 'messageId');
-    if (typeof mid === 'string' && mid !== '' && bare(mid) !== bare(wanted)) continue;
+    if (typeof mid === 'string' && mid !== '' && bareMessageIdSpelling(mid) !== bareMessageIdSpelling(wanted))
+      continue;
     const ticketId = parseSlimInt(pick(row, 'ticketId'));
     out.push({
       ticketMessageId: id,

@@ -8,7 +8,8 @@ import type { BounceInfo, BounceRecipient, Classification, MailKind, ParsedMail 
 import { detectAutoReply } from './auto-reply.js';
 import { type DsnReport, looksLikeDeliveryStatus, parseDeliveryStatus } from './dsn.js';
 import { detectFeedback } from './feedback.js';
-import { findOriginalMessageId, normaliseMessageId } from './original-id.js';
+import { bracketedMessageIdInText as normaliseMessageId } from '../message-id.js';
+import { findOriginalMessageId } from './original-id.js';
 import { parseSesNotification } from './ses.js';
 import { withoutBoilerplate } from './plaintext/boilerplate.js';
 import { diagnosticsFor, locateRecipients } from './plaintext/generic.js';

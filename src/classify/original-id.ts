@@ -4,6 +4,7 @@
  * from the original's headers quoted in a plain-text bounce ("------ This is a copy of the message").
  * The thread step joins the bounce to the ticket of that message.
  */
+import { bracketedMessageIdInText } from '../message-id.js';
 import type { ParsedMail } from '../types.js';
 import { parseFieldBlock } from './dsn.js';
 
@@ -15,22 +16,11 @@ const RETURNED_TYPES = new Set([
   'message/partial',
 ]);
 
-const MSGID_RE = /<[^<>\s]+@[^<>\s]+>/;
-
-/** Normalise "<id>" / "id" to "<id>"; undefined when it is not an id. */
-export function normaliseMessageId(raw: string | undefined): string | undefined {
-  if (!raw) return undefined;
-  const angle = MSGID_RE.exec(raw);
-  if (angle) return angle[0];
-  const bare = /[^<>\s"]+@[^<>\s"]+/.exec(raw.trim());
-  return bare ? `<${bare[0].replace(/[.,;]+$/, '')}>` : undefined;
-}
-
 /** Message-Id from a header block (the part before the first blank line). */
 export function messageIdFromHeaderBlock(text: string): string | undefined {
   const head = text.replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/)[0] ?? '';
   const id = parseFieldBlock(head).get('message-id');
-  return normaliseMessageId(id);
+  return bracketedMessageIdInText(id);
 }
 
 /** Message-Id of the returned original, or undefined when the bounce does not show it. */
@@ -40,10 +30,10 @@ export function findOriginalMessageId(mail: ParsedMail, body: string): string | 
     const id = messageIdFromHeaderBlock(part.text.replace(/^\s+/, ''));
     if (id) return id;
   }
-  const own = normaliseMessageId(mail.messageId);
+  const own = bracketedMessageIdInText(mail.messageId);
   // A quoted header line, possibly indented or prefixed with "> " (quoted originals in plain text).
   for (const m of body.matchAll(/^[ \t>|]*message-id[ \t]*:[ \t]*\n?[ \t]*(\S.*)$/gim)) {
-    const id = normaliseMessageId(m[1]);
+    const id = bracketedMessageIdInText(m[1]);
     if (id && id !== own) return id;
   }
   return undefined;

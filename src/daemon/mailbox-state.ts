@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Mail2TicketError } from '../errors.js';
+import { bareMessageId } from '../message-id.js';
 
 /**
  * Per-mailbox progress in SQLite (`${stateDir}/mailboxes.sqlite`). Every write is its own
@@ -58,13 +59,6 @@ CREATE TABLE IF NOT EXISTS done_message (
   PRIMARY KEY (mailbox, message_id)
 );
 `;
-
-/** Message-Ids compare without angle brackets and surrounding space (RFC 5322 msg-id). */
-export function normalizeMessageId(id: string | undefined | null): string | undefined {
-  if (!id) return undefined;
-  const s = id.trim().replace(/^<|>$/g, '').trim();
-  return s === '' ? undefined : s;
-}
 
 export class StateStore {
   readonly db: Database.Database;
@@ -178,7 +172,7 @@ export class MailboxState {
   }
 
   isMessageIdDone(messageId: string | undefined): boolean {
-    const id = normalizeMessageId(messageId);
+    const id = bareMessageId(messageId);
     if (!id) return false;
     return Boolean(
       this.db.prepare('SELECT 1 FROM done_message WHERE mailbox = ? AND message_id = ?').get(this.name, id),
@@ -223,7 +217,7 @@ export class MailboxState {
              next_attempt = NULL, last_error = COALESCE(?, last_error) WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
         )
         .run(status, outcome, messageId ?? null, err, this.name, this.uv, uid);
-      const id = normalizeMessageId(messageId);
+      const id = bareMessageId(messageId);
       if (id) {
         this.db
           .prepare(

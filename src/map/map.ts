@@ -3,7 +3,7 @@ import { renderBodies } from '../body/index.js';
 import { Mail2TicketError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { formatAddress } from '../parse/addresses.js';
-import { messageIdOf } from '../parse/parse.js';
+import { messageIdOf } from '../message-id.js';
 import { type MappedPayload, MappedPayloadSchema } from '../schema/entity.js';
 import type { Classification, Decision, MailAddress, ParsedMail, ThreadDecision } from '../types.js';
 import { debugInfo } from './debug-info.js';
@@ -55,8 +55,7 @@ export function prepareMail(
   const bodies = renderBodies(mail, { body: options.body, limits: options.limits });
   notes.push(...bodies.notes);
 
-  // RFC 5322 makes Message-Id optional (3.6.4 "SHOULD"); without one, repeat deliveries must still
-  // map to the same id, so it is derived from the header block rather than from time or randomness.
+  // RFC 5322 makes Message-Id optional (3.6.4 "SHOULD"): without one the id is derived (derivedMessageId).
   const messageId = messageIdOf(mail);
   const messageIdDerived = !mail.messageId;
   if (messageIdDerived) notes.push('no Message-Id: derived one from a hash of the header block');

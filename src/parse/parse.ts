@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AttachmentStream, MailParser, MessageText } from 'mailparser';
@@ -409,15 +408,4 @@ function parseContentType(raw: string): { contentType: string; params: Record<st
       .replace(/^"(.*)"$/s, '$1');
   }
   return { contentType: type.trim().toLowerCase() || 'text/plain', params };
-}
-
-/** A stable Message-Id for mail that has none: a hash of its header block (RFC 5322 3.6.4 form). */
-export function derivedMessageId(headerBlock: string): string {
-  const hash = createHash('sha256').update(headerBlock).digest('hex').slice(0, 32);
-  return `<${hash}@mail2ticket.invalid>`;
-}
-
-/** The id a mail is known by: its Message-Id, or the derived one. */
-export function messageIdOf(mail: ParsedMail): string {
-  return mail.messageId || derivedMessageId(mail.headerBlock);
 }

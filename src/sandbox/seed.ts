@@ -1,5 +1,6 @@
 import type { Limits } from '../limits.js';
-import { messageIdOf, parseMail } from '../parse/parse.js';
+import { messageIdOf } from '../message-id.js';
+import { parseMail } from '../parse/parse.js';
 import { TicketMessageRequestSchema } from '../schema/entity.js';
 import { readSources } from '../sources/index.js';
 import type { ParsedMail } from '../types.js';

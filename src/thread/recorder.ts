@@ -1,7 +1,7 @@
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { MessageIndex } from '../state/store.js';
 import type { ThreadDecision } from '../types.js';
-import { canonicalMessageId } from './message-ids.js';
+import { bracketedMessageId } from '../message-id.js';
 import { relatedIds, type ThreadInput } from './thread.js';
 
 /** What applying the mail established (live mode): the ticket it is now on and its message id. */
@@ -22,7 +22,7 @@ export async function recordThreaded(
   applied: Applied = {},
   limits: Pick<Limits, 'maxReferences'> = DEFAULT_LIMITS,
 ): Promise<void> {
-  const messageId = canonicalMessageId(input.messageId);
+  const messageId = bracketedMessageId(input.messageId);
   if (!messageId) return;
   const ticketId = applied.ticketId ?? decision.ticketId;
   await index.recordMail({
@@ -37,6 +37,6 @@ export async function recordThreaded(
 
 /** Duplicate check by Message-Id: the pipeline asks before applying (a duplicate is not applied twice). */
 export async function isDuplicate(index: MessageIndex, messageId: string): Promise<boolean> {
-  const id = canonicalMessageId(messageId);
+  const id = bracketedMessageId(messageId);
   return id !== undefined && (await index.isProcessed(id));
 }

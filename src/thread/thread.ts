@@ -1,7 +1,7 @@
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { MailKind, MatchedBy, ThreadDecision } from '../types.js';
 import type { ThreadConfig } from './config-schema.js';
-import { canonicalMessageId, parseMessageIdList } from './message-ids.js';
+import { bracketedMessageId, parseMessageIdList } from '../message-id.js';
 import type { KnownMessage, LookupBudget, ThreadResolver } from './resolver.js';
 import { compileTagPatterns, extractSubjectTags, isForwardSubject } from './subject-tag.js';
 
@@ -154,7 +154,7 @@ async function byTag(ctx: Ctx, cfg: ThreadConfig): Promise<Found | undefined> {
 }
 
 async function byBounceOriginal(ctx: Ctx): Promise<Found | undefined> {
-  const original = canonicalMessageId(ctx.input.bounceOriginalMessageId);
+  const original = bracketedMessageId(ctx.input.bounceOriginalMessageId);
   if (!original || original === ctx.own) return undefined;
   ctx.candidates.push(original);
   const hit = await ctx.resolver.findMessage(original, ctx.budget);
@@ -187,7 +187,7 @@ async function newThread(ctx: Ctx, inReplyTo: string[], references: string[]): P
       };
     }
   }
-  const bounceOriginal = canonicalMessageId(ctx.input.bounceOriginalMessageId);
+  const bounceOriginal = bracketedMessageId(ctx.input.bounceOriginalMessageId);
   const root = ctx.headersRefused
     ? ctx.own
     : (references[0] ?? inReplyTo[0] ?? (bounceOriginal !== ctx.own ? bounceOriginal : undefined) ?? ctx.own);
@@ -209,7 +209,7 @@ export function relatedIds(
     ...parseMessageIdList(input.references, limits.maxReferences),
     ...parseMessageIdList(input.inReplyTo, limits.maxReferences),
   ];
-  const bounce = canonicalMessageId(input.bounceOriginalMessageId);
+  const bounce = bracketedMessageId(input.bounceOriginalMessageId);
   if (bounce) ids.push(bounce);
   return [...new Set(ids)];
 }
@@ -220,7 +220,7 @@ export async function threadMail(
   cfg: ThreadConfig,
   limits: Pick<Limits, 'maxReferences'> = DEFAULT_LIMITS,
 ): Promise<ThreadDecision> {
-  const own = canonicalMessageId(input.messageId) ?? '<>';
+  const own = bracketedMessageId(input.messageId) ?? '<>';
   const ctx: Ctx = {
     input,
     own,
