@@ -1,7 +1,6 @@
 /**
- * Real bounces from the BSD-2 corpus (fixtures/bounce-corpus; paths below are relative to it),
- * copied byte for byte into
- * fixtures/mail under a fixture name; its licence travels with them.
+ * Real bounces from the BSD-2 corpus (fixtures/bounce-corpus; `from` is relative to it), copied
+ * byte for byte into fixtures/mail under a fixture name; the corpus licence travels with them.
  */
 export const BOUNCES: { from: string; to: string }[] = [
   { from: 'eml/lhost-postfix-01.eml', to: '049-bounce-postfix.eml' },
