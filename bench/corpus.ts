@@ -18,12 +18,12 @@ import { CHARSET_SAMPLES, htmlBody, NAMES, plainBody, sentence } from './corpus-
 import {
   base64Lines,
   encode,
-  encodedWord,
   encodedWordQ,
+  encodedWordsB,
   headerBlock,
   quotedPrintable,
   toCrlf,
-} from './mime.js';
+} from '../scripts/lib/mime.js';
 import { byteCipher, Prng } from './prng.js';
 
 export const DEFAULT_SEED = 'mail2ticket-bench-v1';
@@ -246,7 +246,7 @@ class Builder {
     const s = rng.pick(CHARSET_SAMPLES);
     const subject = /^iso-8859|windows/.test(s.charset)
       ? encodedWordQ(s.subject, s.charset)
-      : encodedWord(s.subject, s.charset);
+      : encodedWordsB(s.subject, s.charset);
     const bytes = encode(`${s.text}\n${s.text}`, s.charset);
     // 7-bit charsets travel as they are; 8-bit ones as raw 8bit, QP or base64, as MUAs send them.
     const cte = s.charset === 'iso-2022-jp' ? '7bit' : rng.pick(['8bit', 'quoted-printable', 'base64']);
@@ -367,11 +367,7 @@ async function writeBig(
   await write(head.replace(/\n/g, '\r\n'));
   const CHUNK = 57 * 1024; // 57 bytes encode to one 76-column base64 line
   for (let done = 0; done < size; done += CHUNK) {
-    const b64 = cipher.take(Math.min(CHUNK, size - done)).toString('base64');
-    const lines: string[] = [];
-    for (let k = 0; k < b64.length; k += 76) lines.push(b64.slice(k, k + 76));
-    const text = `${lines.join('\r\n')}\r\n`;
-    await write(text);
+    await write(`${base64Lines(cipher.take(Math.min(CHUNK, size - done)), '\r\n')}\r\n`);
   }
   const tail = `--${boundary}--\r\n`;
   await write(tail);
