@@ -3,18 +3,6 @@
  */
 import type { ParsedMail } from '../types.js';
 
-/** First top-level header with this name (case-insensitive), or undefined. */
-export function header(mail: ParsedMail, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return mail.headers.find((h) => h.name.toLowerCase() === lower)?.value;
-}
-
-/** Every top-level header with this name, in order. */
-export function headers(mail: ParsedMail, name: string): string[] {
-  const lower = name.toLowerCase();
-  return mail.headers.filter((h) => h.name.toLowerCase() === lower).map((h) => h.value);
-}
-
 /** Crude HTML-to-text for wording checks only (never shown to anyone). */
 export function htmlToPlain(html: string): string {
   return html

@@ -10,7 +10,8 @@
  * address. A loop alert (duplicated Message-ID, X-ML-Name loop) is the list system refusing it;
  * "not a member" is a refusal of the sender; a security alert is the list's security policy.
  */
-import { findAddresses, header, squash } from '../text.js';
+import { headerValue } from '../../parse/header-block.js';
+import { findAddresses, squash } from '../text.js';
 import type { Reason } from '../wording.js';
 import type { PlainRecogniser } from './types.js';
 
@@ -28,7 +29,7 @@ export const fml: PlainRecogniser = {
   name: 'fml',
   // The notice comes from the list's administrative address, never from a member's post.
   detect: (ctx) =>
-    /^fml\b/i.test(header(ctx.mail, 'x-mlserver') ?? '') &&
+    /^fml\b/i.test(headerValue(ctx.mail.headers, 'x-mlserver') ?? '') &&
     /^(owner-|fml)|-(admin|request|owner)@/i.test(ctx.fromAddress) &&
     !!notice(`${ctx.subject}\n${ctx.head}`),
   parse: (ctx) => {

@@ -3,16 +3,17 @@
  * from mailer-daemon@googlemail.com in the sender's language, naming the group only in
  * X-Failed-Recipients. It is a refusal of the sender, not a missing mailbox.
  */
-import { findAddresses, headers, squash } from '../text.js';
+import { headerValues } from '../../parse/header-block.js';
+import { findAddresses, squash } from '../text.js';
 import type { PlainRecogniser } from './types.js';
 
 export const googleGroups: PlainRecogniser = {
   name: 'google-groups',
   detect: (ctx) =>
     /@google(mail)?\.com$/.test(ctx.fromAddress) &&
-    headers(ctx.mail, 'x-failed-recipients').some((v) => /@googlegroups\.com\b/i.test(v)),
+    headerValues(ctx.mail.headers, 'x-failed-recipients').some((v) => /@googlegroups\.com\b/i.test(v)),
   parse: (ctx) =>
-    headers(ctx.mail, 'x-failed-recipients')
+    headerValues(ctx.mail.headers, 'x-failed-recipients')
       .flatMap((v) => findAddresses(v))
       .map((address) => ({
         address,

@@ -3,7 +3,8 @@
  * recipients with the first family recogniser that understands it, else the generic reader.
  */
 import type { ParsedMail } from '../../types.js';
-import { bodyText, findAddresses, header, headers, isSystemAddress, squash } from '../text.js';
+import { headerValues } from '../../parse/header-block.js';
+import { bodyText, findAddresses, isSystemAddress, squash } from '../text.js';
 import { returnedOriginalOffset } from './boundaries.js';
 import { FAMILIES } from './families.js';
 import { parseGeneric } from './generic.js';
@@ -36,7 +37,7 @@ export function plainContext(mail: ParsedMail): PlainContext {
 
 /** Evidence that the mail is a plain-text bounce, or null when it is not one. */
 export function plainBounceEvidence(ctx: PlainContext): string[] | null {
-  const failed = headers(ctx.mail, 'x-failed-recipients');
+  const failed = headerValues(ctx.mail.headers, 'x-failed-recipients');
   if (failed.length) return [`X-Failed-Recipients: ${failed.join(', ')}`];
   const systemSender = fromMailSystem(ctx);
   const subject = BOUNCE_SUBJECT.test(ctx.subject);
@@ -58,7 +59,7 @@ export function plainBounceEvidence(ctx: PlainContext): string[] | null {
 
 /** The failed recipients of a plain-text bounce. */
 export function parsePlainBounce(ctx: PlainContext): { recipients: PlainRecipient[]; family: string } {
-  const failed = headers(ctx.mail, 'x-failed-recipients').flatMap((v) => findAddresses(v));
+  const failed = headerValues(ctx.mail.headers, 'x-failed-recipients').flatMap((v) => findAddresses(v));
   for (const fam of FAMILIES) {
     if (!fam.detect(ctx)) continue;
     const recipients = fam.parse(ctx);
@@ -85,5 +86,3 @@ function originalRecipients(ctx: PlainContext): string[] {
     .flatMap((l) => findAddresses(l.replace(/^[^:]*:/, '')));
   return to.filter((a) => !isSystemAddress(a));
 }
-
-export { header };
