@@ -125,7 +125,7 @@ function fromDeliveryStatus(mail: ParsedMail, ctx: PlainContext): Classification
   if (fields.length === 0) return null;
 
   const lines = ctx.head.split('\n');
-  const prose = diagnosticsFor(lines, locateRecipients(lines, new Set()));
+  const prose = diagnosticsFor(lines, locateRecipients(lines));
   const recipients: BounceRecipient[] = [];
   const seen = new Set<string>();
   for (const f of fields) {
@@ -200,7 +200,7 @@ function withKind(
 }
 
 function originalId(mail: ParsedMail, ctx: PlainContext): { originalMessageId?: string } {
-  const id = findOriginalMessageId(mail, ctx.body.slice(ctx.head.length > 0 ? 0 : 0));
+  const id = findOriginalMessageId(mail, ctx.body);
   return id ? { originalMessageId: id } : {};
 }
 

@@ -55,12 +55,12 @@ export interface Located {
   line: number;
 }
 
-/** Find the recipient lines of a text; addresses in `exclude` (lower case) are skipped. */
-export function locateRecipients(lines: string[], exclude: Set<string>): Located[] {
+/** Find the recipient lines of a text. */
+export function locateRecipients(lines: string[]): Located[] {
   const out: Located[] = [];
   lines.forEach((line, i) => {
     const a = recipientOnLine(line);
-    if (a && !exclude.has(a.toLowerCase())) out.push({ address: a, line: i });
+    if (a) out.push({ address: a, line: i });
   });
   return out;
 }
@@ -99,8 +99,7 @@ export function parseGeneric(ctx: PlainContext, failedHeader: string[] = []): Pl
   const lines = ctx.head.split('\n');
   // Sender-side addresses are excluded by the line context (MAIL FROM, From:), not by value: the
   // sender and the failed recipient can be the same (redacted) address.
-  const exclude = new Set<string>();
-  let located = locateRecipients(lines, exclude);
+  let located = locateRecipients(lines);
   if (failedHeader.length) {
     const wanted = new Set(failedHeader.map((f) => f.toLowerCase()));
     const onlyWanted = located.filter((l) => wanted.has(l.address.toLowerCase()));

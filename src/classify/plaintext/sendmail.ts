@@ -34,7 +34,7 @@ function transcriptLines(ctx: PlainContext): string[] | null {
   return ctx.head.slice(start.index + start[0].length).split('\n');
 }
 
-export function parseTranscript(ctx: PlainContext): PlainRecipient[] {
+function parseTranscript(ctx: PlainContext): PlainRecipient[] {
   const lines = transcriptLines(ctx);
   if (!lines) return [];
   const out: PlainRecipient[] = [];
@@ -80,7 +80,7 @@ export function parseTranscript(ctx: PlainContext): PlainRecipient[] {
   return out;
 }
 
-export const sendmailTranscript: PlainRecogniser = {
+export const sendmail: PlainRecogniser = {
   name: 'sendmail',
   detect: (ctx) => TRANSCRIPT_START.test(ctx.head) && /returned mail|undeliver|failure/i.test(ctx.subject),
   parse: parseTranscript,

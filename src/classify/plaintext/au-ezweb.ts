@@ -16,7 +16,7 @@ const CARRIER_SENDER =
   /^(?:postmaster|mailer-daemon|mail-daemon)@(?:[a-z0-9-]+\.)*(?:ezweb\.ne\.jp|au\.com)$/i;
 const RECIPIENT_LINE = new RegExp(`^\\s*(?:Recipient:\\s*)?<(${ADDRESS_SOURCE})>\\s*$`, 'i');
 
-export const auMobile: PlainRecogniser = {
+export const auEzweb: PlainRecogniser = {
   name: 'au-ezweb',
   detect: (ctx) => CARRIER_SENDER.test(ctx.fromAddress),
   parse: (ctx) => {
