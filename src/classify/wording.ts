@@ -154,6 +154,20 @@ const TABLE: [Reason, RegExp][] = [
 
 export type SmtpCommand = 'CONN' | 'EHLO' | 'MAIL' | 'RCPT' | 'DATA';
 
+/** SMTP verbs (RFC 5321 section 4.1.1) as the command a reply answered; HELO is EHLO's older form. */
+const VERBS: Record<string, SmtpCommand> = {
+  EHLO: 'EHLO',
+  HELO: 'EHLO',
+  MAIL: 'MAIL',
+  RCPT: 'RCPT',
+  DATA: 'DATA',
+};
+
+/** The command a transcript's verb (">>> RCPT TO:<...>", any case) names, or undefined. */
+export function commandOfVerb(verb: string): SmtpCommand | undefined {
+  return VERBS[verb.toUpperCase()];
+}
+
 /** The SMTP command a diagnostic says the failure answered, when it says so. */
 export function smtpCommand(text: string): SmtpCommand | undefined {
   if (

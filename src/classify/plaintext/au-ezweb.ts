@@ -18,7 +18,7 @@ const RECIPIENT_LINE = new RegExp(`^\\s*(?:Recipient:\\s*)?<(${ADDRESS_SOURCE})>
 
 export const auEzweb: PlainRecogniser = {
   name: 'au-ezweb',
-  detect: (ctx) => CARRIER_SENDER.test(ctx.fromAddress),
+  detect: (ctx) => CARRIER_SENDER.exec(ctx.fromAddress),
   parse: (ctx) => {
     const prose: string[] = [];
     const out: (PlainRecipient & { own: string[] })[] = [];

@@ -16,7 +16,11 @@ import { sendmail } from './sendmail.js';
 import type { PlainRecogniser } from './types.js';
 import { yahoo } from './yahoo.js';
 
-export const FAMILIES: PlainRecogniser[] = [
+/**
+ * Each entry keeps its own Found type; `unknown` here is sound because the dispatcher
+ * (./index.ts) hands every parse only what the same family's detect returned.
+ */
+export const FAMILIES: PlainRecogniser<unknown>[] = [
   googleGroups,
   fml,
   auEzweb,

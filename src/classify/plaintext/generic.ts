@@ -5,6 +5,7 @@
  * text that follows each as its diagnostic.
  */
 import { ADDRESS_SOURCE, cleanAddress, isSystemAddress, squash } from '../text.js';
+import { mergeDiagnostic } from './blocks.js';
 import type { PlainContext, PlainRecipient } from './types.js';
 
 // The address never starts in the middle of a word ("userunknown@" is not "user" + "unknown@").
@@ -87,9 +88,8 @@ export function diagnosticsFor(lines: string[], located: Located[]): PlainRecipi
     if (!diagnostic) diagnostic = squash(lines.slice(Math.max(0, loc.line - 2), loc.line + 1).join(' '));
     const key = loc.address.toLowerCase();
     const prev = seen.get(key);
-    if (prev) {
-      if (!prev.diagnostic.includes(diagnostic)) prev.diagnostic = squash(`${prev.diagnostic} ${diagnostic}`);
-    } else seen.set(key, { address: loc.address, diagnostic });
+    if (prev) mergeDiagnostic(prev, diagnostic);
+    else seen.set(key, { address: loc.address, diagnostic });
   });
   return [...seen.values()];
 }

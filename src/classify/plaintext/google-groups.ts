@@ -7,13 +7,16 @@ import { headerValues } from '../../parse/header-block.js';
 import { findAddresses, squash } from '../text.js';
 import type { PlainRecogniser } from './types.js';
 
-export const googleGroups: PlainRecogniser = {
+/** Found: the X-Failed-Recipients values, one of which names a group. */
+export const googleGroups: PlainRecogniser<string[]> = {
   name: 'google-groups',
-  detect: (ctx) =>
-    /@google(mail)?\.com$/.test(ctx.fromAddress) &&
-    headerValues(ctx.mail.headers, 'x-failed-recipients').some((v) => /@googlegroups\.com\b/i.test(v)),
-  parse: (ctx) =>
-    headerValues(ctx.mail.headers, 'x-failed-recipients')
+  detect: (ctx) => {
+    if (!/@google(mail)?\.com$/.test(ctx.fromAddress)) return null;
+    const failed = headerValues(ctx.mail.headers, 'x-failed-recipients');
+    return failed.some((v) => /@googlegroups\.com\b/i.test(v)) ? failed : null;
+  },
+  parse: (ctx, failed) =>
+    failed
       .flatMap((v) => findAddresses(v))
       .map((address) => ({
         address,

@@ -9,7 +9,7 @@ import { returnedOriginalOffset } from './boundaries.js';
 import { FAMILIES } from './families.js';
 import { parseGeneric } from './generic.js';
 import { fromMailSystem } from './sender.js';
-import type { PlainContext, PlainRecipient } from './types.js';
+import type { PlainContext, PlainRecipient, PlainRecogniser } from './types.js';
 
 export type { PlainContext, PlainRecipient } from './types.js';
 
@@ -35,14 +35,34 @@ export function plainContext(mail: ParsedMail): PlainContext {
   };
 }
 
-/** Evidence that the mail is a plain-text bounce, or null when it is not one. */
-export function plainBounceEvidence(ctx: PlainContext): string[] | null {
+/** A family that recognises the mail, with what its detect found (handed to its parse). */
+interface Detected {
+  family: PlainRecogniser<unknown>;
+  found: unknown;
+}
+
+/** What is known of a mail as a plain-text bounce; computed once per mail (plainBounce). */
+export interface PlainBounce {
+  /** Evidence that the mail is a plain-text bounce, or null when it is not one. */
+  evidence: string[] | null;
+  /** The families that recognise it, in FAMILIES order. */
+  detected: Detected[];
+}
+
+export function plainBounce(ctx: PlainContext): PlainBounce {
+  const detected = FAMILIES.flatMap((family): Detected[] => {
+    const found = family.detect(ctx);
+    return found === null ? [] : [{ family, found }];
+  });
+  return { evidence: evidenceOf(ctx, detected[0]?.family), detected };
+}
+
+function evidenceOf(ctx: PlainContext, family: PlainRecogniser<unknown> | undefined): string[] | null {
   const failed = headerValues(ctx.mail.headers, 'x-failed-recipients');
   if (failed.length) return [`X-Failed-Recipients: ${failed.join(', ')}`];
   const systemSender = fromMailSystem(ctx);
   const subject = BOUNCE_SUBJECT.test(ctx.subject);
   const wording = FAILURE_WORDING.test(ctx.head);
-  const family = FAMILIES.find((f) => f.detect(ctx));
   const replyish = REPLY_PREFIX.test(ctx.subject) && !subject;
   // A person's reply that quotes a bounce keeps a person's From; only mail systems send bounces.
   const evidence: string[] = [];
@@ -57,13 +77,15 @@ export function plainBounceEvidence(ctx: PlainContext): string[] | null {
   return evidence;
 }
 
-/** The failed recipients of a plain-text bounce. */
-export function parsePlainBounce(ctx: PlainContext): { recipients: PlainRecipient[]; family: string } {
+/** The failed recipients of a plain-text bounce: the first recognising family that finds any. */
+export function parsePlainBounce(
+  ctx: PlainContext,
+  { detected }: PlainBounce,
+): { recipients: PlainRecipient[]; family: string } {
   const failed = headerValues(ctx.mail.headers, 'x-failed-recipients').flatMap((v) => findAddresses(v));
-  for (const fam of FAMILIES) {
-    if (!fam.detect(ctx)) continue;
-    const recipients = fam.parse(ctx);
-    if (recipients.length) return { recipients, family: fam.name };
+  for (const { family, found } of detected) {
+    const recipients = family.parse(ctx, found);
+    if (recipients.length) return { recipients, family: family.name };
   }
   const generic = parseGeneric(ctx, failed);
   if (generic.length) return { recipients: generic, family: 'generic' };
