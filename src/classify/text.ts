@@ -57,6 +57,16 @@ export function isSystemAddress(address: string): boolean {
   );
 }
 
+/**
+ * A phrase table compiled once into one case-insensitive RegExp that matches where any entry
+ * does. Each entry is a regular-expression fragment, mostly a plain phrase with at most an
+ * optional word or alternative spelling, written one per line with its source, as go-sisimai's
+ * reason/*.go lists are.
+ */
+export function phrases(entries: readonly string[]): RegExp {
+  return new RegExp(entries.join('|'), 'i');
+}
+
 /** Collapse runs of whitespace to single spaces. */
 export function squash(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
