@@ -4,7 +4,8 @@
  * auto-reply's subject prefix (it gets "Re:"), so it stays a message.
  */
 import type { ParsedMail } from '../types.js';
-import { bodyText, header, headers } from './text.js';
+import { headerValue, headerValues } from '../parse/header-block.js';
+import { bodyText } from './text.js';
 
 export interface AutoReplyResult {
   kind: 'auto-reply' | 'out-of-office';
@@ -98,17 +99,17 @@ const VENDOR_FIELDS = [
 export function detectAutoReply(mail: ParsedMail): AutoReplyResult | null {
   const strong: string[] = [];
   const weak: string[] = [];
-  const autoSubmitted = header(mail, 'auto-submitted');
+  const autoSubmitted = headerValue(mail.headers, 'auto-submitted');
   if (autoSubmitted && !/^\s*no\b/i.test(autoSubmitted)) strong.push(`Auto-Submitted: ${autoSubmitted}`);
   for (const name of VENDOR_FIELDS) {
-    const v = header(mail, name);
+    const v = headerValue(mail.headers, name);
     if (v !== undefined && !/^\s*(no|false|0)\s*$/i.test(v)) strong.push(`${name}: ${v}`.slice(0, 100));
   }
-  const precedence = header(mail, 'precedence')?.trim().toLowerCase();
+  const precedence = headerValue(mail.headers, 'precedence')?.trim().toLowerCase();
   if (precedence === 'auto_reply') strong.push('Precedence: auto_reply');
   // Newsletters and lists also say bulk/junk: alone these only hint, a reply's subject confirms.
   else if (precedence === 'bulk' || precedence === 'junk') weak.push(`Precedence: ${precedence}`);
-  const suppress = headers(mail, 'x-auto-response-suppress')[0];
+  const suppress = headerValues(mail.headers, 'x-auto-response-suppress')[0];
   if (suppress) weak.push(`X-Auto-Response-Suppress: ${suppress}`);
 
   const subject = mail.subject ?? '';
@@ -123,7 +124,7 @@ export function detectAutoReply(mail: ParsedMail): AutoReplyResult | null {
   const ooo =
     oooSubject ||
     /vacation/i.test(autoSubmitted ?? '') ||
-    header(mail, 'x-vacation') !== undefined ||
+    headerValue(mail.headers, 'x-vacation') !== undefined ||
     OOO_BODY.test(bodyText(mail).slice(0, 2000));
   return { kind: ooo ? 'out-of-office' : 'auto-reply', evidence };
 }

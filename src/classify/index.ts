@@ -13,7 +13,7 @@ import { findOriginalMessageId } from './original-id.js';
 import { parseSesNotification } from './ses.js';
 import { withoutBoilerplate } from './plaintext/boilerplate.js';
 import { diagnosticsFor, locateRecipients } from './plaintext/generic.js';
-import { parsePlainBounce, plainBounceEvidence, plainContext } from './plaintext/index.js';
+import { parsePlainBounce, plainBounce, plainContext } from './plaintext/index.js';
 import type { PlainContext } from './plaintext/types.js';
 import { detectReadReceipt } from './receipt.js';
 import { inferStatus, isPermanent } from './status.js';
@@ -41,7 +41,8 @@ export function classify(mail: ParsedMail): Classification {
   const receipt = detectReadReceipt(mail);
   if (receipt) return { kind: 'read-receipt', evidence: receipt };
 
-  const dsn = fromDeliveryStatus(mail, ctx);
+  const plain = plainBounce(ctx);
+  const dsn = fromDeliveryStatus(mail, ctx, plain.evidence !== null);
   if (dsn) return dsn;
 
   const ses = parseSesNotification(ctx.body);
@@ -56,9 +57,9 @@ export function classify(mail: ParsedMail): Classification {
     return c;
   }
 
-  const plainEvidence = plainBounceEvidence(ctx);
+  const plainEvidence = plain.evidence;
   if (plainEvidence) {
-    const { recipients, family } = parsePlainBounce(ctx);
+    const { recipients, family } = parsePlainBounce(ctx, plain);
     if (recipients.length) {
       const list: BounceRecipient[] = recipients.map((r) => {
         const inferred = inferStatus({
@@ -90,8 +91,11 @@ export function classify(mail: ParsedMail): Classification {
   return { kind: 'message', evidence: plainEvidence ? ['bounce-like, but no failed recipient found'] : [] };
 }
 
-/** RFC 3464 / RFC 6533 report, from its captured part or (MTAs that inline it) the text body. */
-function fromDeliveryStatus(mail: ParsedMail, ctx: PlainContext): Classification | null {
+/**
+ * RFC 3464 / RFC 6533 report, from its captured part or (MTAs that inline it) the text body.
+ * `bounceLike`: the mail reads as a plain-text bounce (which licenses reading inlined fields).
+ */
+function fromDeliveryStatus(mail: ParsedMail, ctx: PlainContext, bounceLike: boolean): Classification | null {
   const parts = mail.captured.filter((c) => DSN_TYPES.has(c.contentType));
   const reports: DsnReport[] = parts.map((p) => parseDeliveryStatus(p.text));
   const evidence = parts.map((p) => `${p.contentType} part`);
@@ -102,7 +106,7 @@ function fromDeliveryStatus(mail: ParsedMail, ctx: PlainContext): Classification
   if (
     !reports.some((r) => r.recipients.length) &&
     looksLikeDeliveryStatus(ctx.body) &&
-    (isReport || plainBounceEvidence(ctx))
+    (isReport || bounceLike)
   ) {
     reports.push(
       parseDeliveryStatus(
@@ -113,7 +117,7 @@ function fromDeliveryStatus(mail: ParsedMail, ctx: PlainContext): Classification
   }
   // A bounce forwarded as an attachment (or re-wrapped by a gateway) carries its report inside
   // the attached message: read it there when the outer mail is itself a bounce.
-  if (!reports.some((r) => r.recipients.length) && (isReport || plainBounceEvidence(ctx))) {
+  if (!reports.some((r) => r.recipients.length) && (isReport || bounceLike)) {
     for (const part of mail.captured) {
       if (part.contentType !== 'message/rfc822' || !looksLikeDeliveryStatus(part.text)) continue;
       const start = part.text.search(/^(reporting-mta|original-recipient|final-recipient)\s*:/im);
@@ -126,7 +130,7 @@ function fromDeliveryStatus(mail: ParsedMail, ctx: PlainContext): Classification
   if (fields.length === 0) return null;
 
   const lines = ctx.head.split('\n');
-  const prose = diagnosticsFor(lines, locateRecipients(lines, new Set()));
+  const prose = diagnosticsFor(lines, locateRecipients(lines));
   const recipients: BounceRecipient[] = [];
   const seen = new Set<string>();
   for (const f of fields) {
@@ -201,7 +205,7 @@ function withKind(
 }
 
 function originalId(mail: ParsedMail, ctx: PlainContext): { originalMessageId?: string } {
-  const id = findOriginalMessageId(mail, ctx.body.slice(ctx.head.length > 0 ? 0 : 0));
+  const id = findOriginalMessageId(mail, ctx.body);
   return id ? { originalMessageId: id } : {};
 }
 

@@ -3,6 +3,7 @@
  * notificationType Bounce / Delivery / Complaint. Bounce and Delivery carry per-recipient
  * status in the same terms as RFC 3464 (action, status, diagnosticCode, reportingMTA).
  */
+import { headerValue } from '../parse/header-block.js';
 import type { BounceRecipient } from '../types.js';
 import { typedValue } from './dsn.js';
 
@@ -39,7 +40,7 @@ export function parseSesNotification(body: string): SesNotification | null {
     delivery?: { recipients?: unknown[]; smtpResponse?: string; reportingMTA?: string };
     mail?: { messageId?: string; headers?: { name?: string; value?: string }[] };
   };
-  const originalId = n.mail?.headers?.find((h) => h.name?.toLowerCase() === 'message-id')?.value;
+  const originalId = headerValue(n.mail?.headers ?? [], 'message-id');
   if (n.notificationType === 'Bounce' && n.bounce) {
     const temporary = n.bounce.bounceType === 'Transient';
     const recipients = (n.bounce.bouncedRecipients ?? []).flatMap((r): BounceRecipient[] => {

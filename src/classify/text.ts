@@ -3,18 +3,6 @@
  */
 import type { ParsedMail } from '../types.js';
 
-/** First top-level header with this name (case-insensitive), or undefined. */
-export function header(mail: ParsedMail, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return mail.headers.find((h) => h.name.toLowerCase() === lower)?.value;
-}
-
-/** Every top-level header with this name, in order. */
-export function headers(mail: ParsedMail, name: string): string[] {
-  const lower = name.toLowerCase();
-  return mail.headers.filter((h) => h.name.toLowerCase() === lower).map((h) => h.value);
-}
-
 /** Crude HTML-to-text for wording checks only (never shown to anyone). */
 export function htmlToPlain(html: string): string {
   return html
@@ -67,6 +55,16 @@ export function isSystemAddress(address: string): boolean {
   return /^(mailer-daemon|postmaster|mail-daemon|maildaemon|mailerdaemon|nobody|root|double-bounce)@/i.test(
     address,
   );
+}
+
+/**
+ * A phrase table compiled once into one case-insensitive RegExp that matches where any entry
+ * does. Each entry is a regular-expression fragment, mostly a plain phrase with at most an
+ * optional word or alternative spelling, written one per line with its source, as go-sisimai's
+ * reason/*.go lists are.
+ */
+export function phrases(entries: readonly string[]): RegExp {
+  return new RegExp(entries.join('|'), 'i');
 }
 
 /** Collapse runs of whitespace to single spaces. */

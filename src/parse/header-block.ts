@@ -78,13 +78,17 @@ export function decodeFields(fields: RawField[]): HeaderField[] {
   return fields.map((f) => ({ name: f.name, value: decodeHeaderValue(f.raw) }));
 }
 
-/** First value of a header (case-insensitive name). */
+/**
+ * The one header lookup (RFC 5322 field names are case-insensitive): first value of a header, for
+ * any list of fields — ParsedMail.headers, the raw fields, or JSON headers (Amazon SES) whose
+ * entries may lack a name.
+ */
 export function headerValue(
-  fields: readonly { name: string; value: string }[],
+  fields: readonly { name?: string; value?: string }[],
   name: string,
 ): string | undefined {
   const lower = name.toLowerCase();
-  return fields.find((f) => f.name.toLowerCase() === lower)?.value;
+  return fields.find((f) => f.name?.toLowerCase() === lower)?.value;
 }
 
 /** All values of a header, in order. */

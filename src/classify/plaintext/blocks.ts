@@ -22,9 +22,8 @@ export function recipientBlocks(text: string, addressLine: RegExp, stop?: RegExp
     if (!cur) return;
     const diagnostic = squash(cur.lines.join(' '));
     const prev = out.find((b) => b.address.toLowerCase() === cur!.address.toLowerCase());
-    if (prev) {
-      if (!prev.diagnostic.includes(diagnostic)) prev.diagnostic = squash(`${prev.diagnostic} ${diagnostic}`);
-    } else out.push({ address: cur.address, diagnostic });
+    if (prev) mergeDiagnostic(prev, diagnostic);
+    else out.push({ address: cur.address, diagnostic });
     cur = undefined;
   };
   for (const line of text.split('\n')) {
@@ -42,4 +41,14 @@ export function recipientBlocks(text: string, addressLine: RegExp, stop?: RegExp
   }
   flush();
   return out.filter((b) => b.address.includes('@'));
+}
+
+/** The text after a family's lead sentence (`lead` is its match in `text`, as detect found it). */
+export function afterLead(text: string, lead: RegExpExecArray): string {
+  return text.slice(lead.index + lead[0].length);
+}
+
+/** A recipient named again: add what the new mention says, unless its diagnostic says it already. */
+export function mergeDiagnostic(into: { diagnostic: string }, more: string): void {
+  if (!into.diagnostic.includes(more)) into.diagnostic = squash(`${into.diagnostic} ${more}`);
 }

@@ -18,33 +18,25 @@
  * Each "<addr>:" at column 0 opens a block with the SMTP dialogue (">>>" our command, "<<<" the
  * remote reply); the ">>>" line names the stage. A "DELAYED MAIL" report is temporary.
  */
-import type { SmtpCommand } from '../wording.js';
-import { recipientBlocks } from './blocks.js';
+import { commandOfVerb } from '../wording.js';
+import { afterLead, recipientBlocks } from './blocks.js';
 import { fromMailSystem } from './sender.js';
 import type { PlainRecipient, PlainRecogniser } from './types.js';
 
 const LEAD = /^This is a delivery status notification from \S+/im;
 const COURIER = /running the Courier mail server/i;
 const ADDRESS_LINE = /^<([^<>\s]+@[^<>\s]+)>:\s*(.*)$/;
-const COMMANDS: Record<string, SmtpCommand> = {
-  RCPT: 'RCPT',
-  MAIL: 'MAIL',
-  DATA: 'DATA',
-  EHLO: 'EHLO',
-  HELO: 'EHLO',
-};
 
 export const courier: PlainRecogniser = {
   name: 'courier',
-  detect: (ctx) => fromMailSystem(ctx) && LEAD.test(ctx.head) && COURIER.test(ctx.head),
-  parse: (ctx) => {
-    const lead = LEAD.exec(ctx.head)!;
+  detect: (ctx) => (fromMailSystem(ctx) && COURIER.test(ctx.head) ? LEAD.exec(ctx.head) : null),
+  parse: (ctx, lead) => {
     const delayed = /^\s*DELAYED MAIL\s*$/m.test(ctx.head);
-    const blocks = recipientBlocks(ctx.head.slice(lead.index), ADDRESS_LINE);
+    const blocks = recipientBlocks(afterLead(ctx.head, lead), ADDRESS_LINE);
     return blocks.map((b): PlainRecipient => {
       // The last command sent before the remote reply is the one it answered.
       const sent = [...b.diagnostic.matchAll(/>>>\s*([A-Z]{4})\b/g)].at(-1)?.[1];
-      const command = sent ? COMMANDS[sent] : undefined;
+      const command = sent ? commandOfVerb(sent) : undefined;
       return { ...b, ...(command ? { command } : {}), ...(delayed ? { temporary: true } : {}) };
     });
   },

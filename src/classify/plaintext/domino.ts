@@ -18,6 +18,7 @@
  * "because:" applies to every one of them.
  */
 import { findAddresses, squash } from '../text.js';
+import { afterLead } from './blocks.js';
 import { fromMailSystem } from './sender.js';
 import type { PlainRecogniser } from './types.js';
 
@@ -27,13 +28,11 @@ const BECAUSE = /^\s*because:\s*$/im;
 export const domino: PlainRecogniser = {
   name: 'domino',
   detect: (ctx) =>
-    fromMailSystem(ctx) &&
-    /^Your message\s*$/im.test(ctx.head) &&
-    NOT_DELIVERED.test(ctx.head) &&
-    BECAUSE.test(ctx.head),
-  parse: (ctx) => {
-    const from = NOT_DELIVERED.exec(ctx.head)!;
-    const rest = ctx.head.slice(from.index + from[0].length);
+    fromMailSystem(ctx) && /^Your message\s*$/im.test(ctx.head) && BECAUSE.test(ctx.head)
+      ? NOT_DELIVERED.exec(ctx.head)
+      : null,
+  parse: (ctx, notDelivered) => {
+    const rest = afterLead(ctx.head, notDelivered);
     const because = BECAUSE.exec(rest);
     if (!because) return [];
     const diagnostic = squash(rest.slice(because.index + because[0].length));

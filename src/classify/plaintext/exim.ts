@@ -19,7 +19,7 @@
  * Blocks that name no address ("pipe to |/usr/bin/x", "save to file") are left to the generic
  * reader, which falls back on X-Failed-Recipients.
  */
-import { recipientBlocks } from './blocks.js';
+import { afterLead, recipientBlocks } from './blocks.js';
 import { fromMailSystem } from './sender.js';
 import type { PlainRecipient, PlainRecogniser } from './types.js';
 
@@ -29,17 +29,24 @@ const DELAY_LEAD = /^The address(es)? to which the message has not yet been deli
 // Two-space indent, then the address (Exim may add "<original>" or "(generated from ...)").
 const ADDRESS_LINE = /^ {1,2}<?([^\s<>()]+@[^\s<>()]+?)>?(?:\s+(.*))?$/;
 
-export const exim: PlainRecogniser = {
+/** The lead sentence found: a delay warning's when there is one, else the bounce's. */
+interface Lead {
+  lead: RegExpExecArray;
+  delay: boolean;
+}
+
+function findLead(head: string): Lead | null {
+  const delay = DELAY_LEAD.exec(head);
+  if (delay) return { lead: delay, delay: true };
+  const failed = FAILED_LEAD.exec(head);
+  return failed ? { lead: failed, delay: false } : null;
+}
+
+export const exim: PlainRecogniser<Lead> = {
   name: 'exim',
-  detect: (ctx) =>
-    fromMailSystem(ctx) &&
-    SIGNATURE.test(ctx.head) &&
-    (FAILED_LEAD.test(ctx.head) || DELAY_LEAD.test(ctx.head)),
-  parse: (ctx) => {
-    const delay = DELAY_LEAD.exec(ctx.head);
-    const lead = delay ?? FAILED_LEAD.exec(ctx.head);
-    if (!lead) return [];
-    const blocks = recipientBlocks(ctx.head.slice(lead.index + lead[0].length), ADDRESS_LINE);
+  detect: (ctx) => (fromMailSystem(ctx) && SIGNATURE.test(ctx.head) ? findLead(ctx.head) : null),
+  parse: (ctx, { lead, delay }) => {
+    const blocks = recipientBlocks(afterLead(ctx.head, lead), ADDRESS_LINE);
     return blocks.map((b): PlainRecipient => (delay ? { ...b, temporary: true } : b));
   },
 };

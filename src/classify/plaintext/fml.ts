@@ -10,7 +10,8 @@
  * address. A loop alert (duplicated Message-ID, X-ML-Name loop) is the list system refusing it;
  * "not a member" is a refusal of the sender; a security alert is the list's security policy.
  */
-import { findAddresses, header, squash } from '../text.js';
+import { headerValue } from '../../parse/header-block.js';
+import { findAddresses, squash } from '../text.js';
 import type { Reason } from '../wording.js';
 import type { PlainRecogniser } from './types.js';
 
@@ -24,15 +25,15 @@ function notice(text: string): Reason | undefined {
   return NOTICES.find(([, re]) => re.test(text))?.[0];
 }
 
-export const fml: PlainRecogniser = {
+export const fml: PlainRecogniser<Reason> = {
   name: 'fml',
   // The notice comes from the list's administrative address, never from a member's post.
   detect: (ctx) =>
-    /^fml\b/i.test(header(ctx.mail, 'x-mlserver') ?? '') &&
-    /^(owner-|fml)|-(admin|request|owner)@/i.test(ctx.fromAddress) &&
-    !!notice(`${ctx.subject}\n${ctx.head}`),
-  parse: (ctx) => {
-    const reason = notice(`${ctx.subject}\n${ctx.head}`);
+    /^fml\b/i.test(headerValue(ctx.mail.headers, 'x-mlserver') ?? '') &&
+    /^(owner-|fml)|-(admin|request|owner)@/i.test(ctx.fromAddress)
+      ? (notice(`${ctx.subject}\n${ctx.head}`) ?? null)
+      : null,
+  parse: (ctx, reason) => {
     const lead = ctx.head.split(/^Original mail as follows:?$/im)[0] ?? ctx.head;
     // The list address the notice names, else the list's own address (the -admin sender's list).
     const named = findAddresses(lead).filter((a) => a.toLowerCase() !== ctx.fromAddress);

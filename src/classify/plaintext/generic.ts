@@ -5,6 +5,7 @@
  * text that follows each as its diagnostic.
  */
 import { ADDRESS_SOURCE, cleanAddress, isSystemAddress, squash } from '../text.js';
+import { mergeDiagnostic } from './blocks.js';
 import type { PlainContext, PlainRecipient } from './types.js';
 
 // The address never starts in the middle of a word ("userunknown@" is not "user" + "unknown@").
@@ -55,12 +56,12 @@ export interface Located {
   line: number;
 }
 
-/** Find the recipient lines of a text; addresses in `exclude` (lower case) are skipped. */
-export function locateRecipients(lines: string[], exclude: Set<string>): Located[] {
+/** Find the recipient lines of a text. */
+export function locateRecipients(lines: string[]): Located[] {
   const out: Located[] = [];
   lines.forEach((line, i) => {
     const a = recipientOnLine(line);
-    if (a && !exclude.has(a.toLowerCase())) out.push({ address: a, line: i });
+    if (a) out.push({ address: a, line: i });
   });
   return out;
 }
@@ -87,9 +88,8 @@ export function diagnosticsFor(lines: string[], located: Located[]): PlainRecipi
     if (!diagnostic) diagnostic = squash(lines.slice(Math.max(0, loc.line - 2), loc.line + 1).join(' '));
     const key = loc.address.toLowerCase();
     const prev = seen.get(key);
-    if (prev) {
-      if (!prev.diagnostic.includes(diagnostic)) prev.diagnostic = squash(`${prev.diagnostic} ${diagnostic}`);
-    } else seen.set(key, { address: loc.address, diagnostic });
+    if (prev) mergeDiagnostic(prev, diagnostic);
+    else seen.set(key, { address: loc.address, diagnostic });
   });
   return [...seen.values()];
 }
@@ -99,8 +99,7 @@ export function parseGeneric(ctx: PlainContext, failedHeader: string[] = []): Pl
   const lines = ctx.head.split('\n');
   // Sender-side addresses are excluded by the line context (MAIL FROM, From:), not by value: the
   // sender and the failed recipient can be the same (redacted) address.
-  const exclude = new Set<string>();
-  let located = locateRecipients(lines, exclude);
+  let located = locateRecipients(lines);
   if (failedHeader.length) {
     const wanted = new Set(failedHeader.map((f) => f.toLowerCase()));
     const onlyWanted = located.filter((l) => wanted.has(l.address.toLowerCase()));

@@ -3,22 +3,111 @@
  * recipients with the first family recogniser that understands it, else the generic reader.
  */
 import type { ParsedMail } from '../../types.js';
-import { bodyText, findAddresses, header, headers, isSystemAddress, squash } from '../text.js';
+import { headerValues } from '../../parse/header-block.js';
+import { bodyText, findAddresses, isSystemAddress, phrases, squash } from '../text.js';
 import { returnedOriginalOffset } from './boundaries.js';
 import { FAMILIES } from './families.js';
 import { parseGeneric } from './generic.js';
 import { fromMailSystem } from './sender.js';
-import type { PlainContext, PlainRecipient } from './types.js';
+import type { PlainContext, PlainRecipient, PlainRecogniser } from './types.js';
 
 export type { PlainContext, PlainRecipient } from './types.js';
 
+/*
+ * A source "(lhost-x)" means the phrase stands in that family's samples of the libsisimai corpus
+ * (fixtures/bounce-corpus); a language alone means no sample of ours shows it.
+ */
+
 /** Subjects MTAs give their non-delivery reports, in the languages they ship. */
-const BOUNCE_SUBJECT =
-  /undeliver|undelivered|delivery (status notification|failure|failed|has failed|problem|notification|error)|returned mail|mail delivery failed|failure notice|returned to sender|non[- ]?delivery|could not be delivered|mail system error|unzustellbar|nicht zustellbar|non remis|no entregado|non recapitabile|onbestelbaar|kan inte levereras|kunne ikke leveres|ikke levert|message not delivered|could not send message|mail failure|failed delivery|delivery (report|notice)|message delivery has failed|system error|error (sending|delivering)|bounce|メールエラー|エラー通知|未達|送信できませんでした|не доставлено|loop alert|rejected|mail failed/i;
+const BOUNCE_SUBJECT = phrases([
+  'undeliver', // "Undeliverable: <subject>" (lhost-exchange2003, lhost-exchange2007, lhost-office365)
+  'undelivered', // Postfix "Undelivered Mail Returned to Sender" (src/bounce/bounce_template.c)
+  'delivery status notification', // "Delivery Status Notification (Failure)" (lhost-gmail, lhost-outlook)
+  'delivery failure', // Domino "DELIVERY FAILURE: <reason>" (lhost-domino), (lhost-mimecast)
+  'delivery failed', // see "mail delivery failed"
+  'delivery has failed', // (lhost-mailfoundry, lhost-messagingserver)
+  'delivery problem',
+  'delivery notification', // (lhost-messagingserver)
+  'delivery error',
+  'returned mail', // Sendmail "Returned mail: see transcript for details" (lhost-sendmail)
+  'mail delivery failed', // Exim "Mail delivery failed: returning message to sender" (lhost-exim)
+  'failure notice', // qmail (lhost-qmail), Yahoo (lhost-yahoo)
+  'returned to sender', // Postfix, as "undelivered"
+  'non[- ]?delivery',
+  'could not be delivered', // (lhost-trendmicro, rhost-facebook)
+  'mail system error', // au (KDDI) "Mail System Error - Returned Mail" (lhost-ezweb)
+  'unzustellbar', // German
+  'nicht zustellbar', // German
+  'non remis', // French
+  'no entregado', // Spanish
+  'non recapitabile', // Italian (lhost-exchange2007)
+  'onbestelbaar', // Dutch
+  'kan inte levereras', // Swedish
+  'kunne ikke leveres', // Danish, Norwegian
+  'ikke levert', // Norwegian
+  'message not delivered',
+  'could not send message', // Sendmail's delay warning (lhost-sendmail)
+  'mail failure', // (lhost-mailru)
+  'failed delivery', // (lhost-x2)
+  'delivery report', // PowerMTA (lhost-powermta)
+  'delivery notice',
+  'message delivery has failed', // (lhost-mailfoundry)
+  'system error', // (lhost-ezweb)
+  'error sending', // (lhost-x6)
+  'error delivering',
+  'bounce',
+  'メールエラー', // Japanese (lhost-kddi)
+  'エラー通知', // Japanese (lhost-kddi)
+  '未達', // Japanese
+  '送信できませんでした', // Japanese
+  'не доставлено', // Russian (lhost-mailru)
+  'loop alert', // fml "Loop Alert: Duplicated Message-ID" (lhost-fml; ./fml.ts)
+  'rejected',
+  'mail failed', // (rfc3464)
+]);
 
 /** Wording of the body that says a delivery failed. */
-const FAILURE_WORDING =
-  /could not be delivered|couldn't be delivered|wasn't able to deliver|was not (able to be )?delivered|delivery (to the following|has failed|failed|failure|problem)|permanent (fatal )?errors?|undeliverable|unable to deliver|failed permanently|did not reach|could not deliver|not be delivered|error delivering|failed recipients?|returned to sender|user unknown|no such user|message (was )?rejected|rejected by|delivery attempts|the following address(es)? (failed|had)|fatal error|mail (system )?error|transcript of session|mail failed|no valid recipients|failed addresses|could not be delivered|送信できませんでした|送信に失敗|配信できませんでした|не может быть доставлено|non è stato consegnato|n'a pas pu être remis|konnte nicht zugestellt|no se pudo entregar/i;
+const FAILURE_WORDING = phrases([
+  'could not be delivered', // (lhost-exim, lhost-gmx, lhost-kddi, lhost-mailru, lhost-postfix)
+  "couldn't be delivered", // (lhost-office365)
+  "wasn't able to deliver", // qmail "I wasn't able to deliver your message" (lhost-qmail; ./qmail.ts)
+  'was not (able to be )?delivered', // Domino "was not delivered to:" (lhost-domino; ./domino.ts)
+  'delivery to the following', // (lhost-gmail, lhost-outlook)
+  'delivery has failed', // Exchange 2007, Office 365 (lhost-exchange2007, lhost-office365)
+  'delivery failed', // (lhost-exchange2007, lhost-powermta)
+  'delivery failure', // (lhost-x2)
+  'delivery problem', // (lhost-biglobe, lhost-mcafee)
+  'permanent (fatal )?errors?', // Exim, qmail, Sendmail (lhost-exim, lhost-qmail, lhost-sendmail)
+  'undeliverable', // (lhost-amazonses, lhost-courier)
+  'unable to deliver', // (lhost-amazonworkmail, lhost-yahoo)
+  'failed permanently', // Gmail "Delivery to the following recipient failed permanently" (lhost-gmail)
+  'did not reach', // Exchange 2003 "did not reach the following recipient(s)" (lhost-exchange2003)
+  'could not deliver', // (lhost-dragonfly, lhost-exim)
+  'not be delivered', // (lhost-courier, lhost-messagingserver)
+  'error delivering', // (lhost-dragonfly)
+  'failed recipients?',
+  'returned to sender', // (lhost-postfix)
+  'user unknown', // (lhost-courier, lhost-exim, lhost-gmail)
+  'no such user', // (lhost-postfix, lhost-v5sendmail)
+  'message (was )?rejected', // (lhost-exim, lhost-office365, lhost-postfix)
+  'rejected by', // (lhost-exim, lhost-gmail)
+  'delivery attempts', // Exim's delay warning (lhost-exim; ./boilerplate.ts)
+  'the following address(es)? (failed|had)', // Exim "The following address(es) failed" (./exim.ts)
+  'fatal error', // Sendmail (lhost-sendmail)
+  'mail (system )?error',
+  'transcript of session', // Sendmail "----- Transcript of session follows -----" (./sendmail.ts)
+  'mail failed',
+  'no valid recipients', // (lhost-sendmail, lhost-verizon)
+  'failed addresses', // (rfc3464)
+  '送信できませんでした', // Japanese (lhost-ezweb, lhost-kddi)
+  '送信に失敗', // Japanese (lhost-mfilter)
+  '配信できませんでした', // Japanese (lhost-postfix)
+  'не может быть доставлено', // Russian (lhost-mailru)
+  'non è stato consegnato', // Italian
+  "n'a pas pu être remis", // French
+  'konnte nicht zugestellt', // German
+  'no se pudo entregar', // Spanish
+]);
 
 const REPLY_PREFIX = /^\s*(re|aw|sv|vs|antw|r|rif|ref|fw|fwd|wg|tr|doorst|rv|enc)\s*(\[\d+\])?\s*:/i;
 
@@ -34,14 +123,34 @@ export function plainContext(mail: ParsedMail): PlainContext {
   };
 }
 
-/** Evidence that the mail is a plain-text bounce, or null when it is not one. */
-export function plainBounceEvidence(ctx: PlainContext): string[] | null {
-  const failed = headers(ctx.mail, 'x-failed-recipients');
+/** A family that recognises the mail, with what its detect found (handed to its parse). */
+interface Detected {
+  family: PlainRecogniser<unknown>;
+  found: unknown;
+}
+
+/** What is known of a mail as a plain-text bounce; computed once per mail (plainBounce). */
+export interface PlainBounce {
+  /** Evidence that the mail is a plain-text bounce, or null when it is not one. */
+  evidence: string[] | null;
+  /** The families that recognise it, in FAMILIES order. */
+  detected: Detected[];
+}
+
+export function plainBounce(ctx: PlainContext): PlainBounce {
+  const detected = FAMILIES.flatMap((family): Detected[] => {
+    const found = family.detect(ctx);
+    return found === null ? [] : [{ family, found }];
+  });
+  return { evidence: evidenceOf(ctx, detected[0]?.family), detected };
+}
+
+function evidenceOf(ctx: PlainContext, family: PlainRecogniser<unknown> | undefined): string[] | null {
+  const failed = headerValues(ctx.mail.headers, 'x-failed-recipients');
   if (failed.length) return [`X-Failed-Recipients: ${failed.join(', ')}`];
   const systemSender = fromMailSystem(ctx);
   const subject = BOUNCE_SUBJECT.test(ctx.subject);
   const wording = FAILURE_WORDING.test(ctx.head);
-  const family = FAMILIES.find((f) => f.detect(ctx));
   const replyish = REPLY_PREFIX.test(ctx.subject) && !subject;
   // A person's reply that quotes a bounce keeps a person's From; only mail systems send bounces.
   const evidence: string[] = [];
@@ -56,13 +165,15 @@ export function plainBounceEvidence(ctx: PlainContext): string[] | null {
   return evidence;
 }
 
-/** The failed recipients of a plain-text bounce. */
-export function parsePlainBounce(ctx: PlainContext): { recipients: PlainRecipient[]; family: string } {
-  const failed = headers(ctx.mail, 'x-failed-recipients').flatMap((v) => findAddresses(v));
-  for (const fam of FAMILIES) {
-    if (!fam.detect(ctx)) continue;
-    const recipients = fam.parse(ctx);
-    if (recipients.length) return { recipients, family: fam.name };
+/** The failed recipients of a plain-text bounce: the first recognising family that finds any. */
+export function parsePlainBounce(
+  ctx: PlainContext,
+  { detected }: PlainBounce,
+): { recipients: PlainRecipient[]; family: string } {
+  const failed = headerValues(ctx.mail.headers, 'x-failed-recipients').flatMap((v) => findAddresses(v));
+  for (const { family, found } of detected) {
+    const recipients = family.parse(ctx, found);
+    if (recipients.length) return { recipients, family: family.name };
   }
   const generic = parseGeneric(ctx, failed);
   if (generic.length) return { recipients: generic, family: 'generic' };
@@ -85,5 +196,3 @@ function originalRecipients(ctx: PlainContext): string[] {
     .flatMap((l) => findAddresses(l.replace(/^[^:]*:/, '')));
   return to.filter((a) => !isSystemAddress(a));
 }
-
-export { header };

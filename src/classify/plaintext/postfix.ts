@@ -18,7 +18,7 @@
  * The delay template starts with "THIS IS A WARNING ONLY" and the failure is then temporary.
  * "(in reply to RCPT TO command)" names the stage; ../wording.ts reads it.
  */
-import { recipientBlocks } from './blocks.js';
+import { afterLead, recipientBlocks } from './blocks.js';
 import { fromMailSystem } from './sender.js';
 import type { PlainRecipient, PlainRecogniser } from './types.js';
 
@@ -28,11 +28,10 @@ const ADDRESS_LINE = /^<([^<>\s]+@[^<>\s]+)>(?: \(expanded from <[^>]*>\))?:\s*(
 
 export const postfix: PlainRecogniser = {
   name: 'postfix',
-  detect: (ctx) => fromMailSystem(ctx) && LEAD.test(ctx.head),
-  parse: (ctx) => {
-    const lead = LEAD.exec(ctx.head)!;
+  detect: (ctx) => (fromMailSystem(ctx) ? LEAD.exec(ctx.head) : null),
+  parse: (ctx, lead) => {
     const warning = WARNING.test(ctx.head);
-    const blocks = recipientBlocks(ctx.head.slice(lead.index + lead[0].length), ADDRESS_LINE);
+    const blocks = recipientBlocks(afterLead(ctx.head, lead), ADDRESS_LINE);
     return blocks.map((b): PlainRecipient => (warning ? { ...b, temporary: true } : b));
   },
 };

@@ -19,8 +19,8 @@
  * (qmail-remote.c).
  */
 import type { SmtpCommand } from '../wording.js';
-import { recipientBlocks } from './blocks.js';
-import { afterLead, fromMailSystem } from './sender.js';
+import { afterLead, recipientBlocks } from './blocks.js';
+import { fromMailSystem } from './sender.js';
 import type { PlainRecipient, PlainRecogniser } from './types.js';
 
 // qmail-send.c writes "Hi. This is the qmail-send program at"; some builds localise "Hi." away
@@ -36,10 +36,9 @@ const STAGES: [RegExp, SmtpCommand][] = [
 
 export const qmail: PlainRecogniser = {
   name: 'qmail',
-  detect: (ctx) => fromMailSystem(ctx) && LEAD.test(ctx.head),
-  parse: (ctx) => {
-    const start = afterLead(ctx.head, LEAD);
-    const blocks = recipientBlocks(ctx.head.slice(start), /^<([^<>\s]+@[^<>\s]+)>:\s*(.*)$/);
+  detect: (ctx) => (fromMailSystem(ctx) ? LEAD.exec(ctx.head) : null),
+  parse: (ctx, lead) => {
+    const blocks = recipientBlocks(afterLead(ctx.head, lead), /^<([^<>\s]+@[^<>\s]+)>:\s*(.*)$/);
     return blocks.map((b): PlainRecipient => {
       const command = STAGES.find(([re]) => re.test(b.diagnostic))?.[1];
       return { ...b, ...(command ? { command } : {}) };

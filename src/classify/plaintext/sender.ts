@@ -21,9 +21,3 @@ export function fromMailSystem(ctx: PlainContext): boolean {
     SYSTEM_NAME.test(ctx.mail.from?.name ?? '')
   );
 }
-
-/** Index just past the first match of `lead` at the start of a line of the bounce's prose, or -1. */
-export function afterLead(head: string, lead: RegExp): number {
-  const m = lead.exec(head);
-  return m ? m.index + m[0].length : -1;
-}

@@ -13,30 +13,16 @@
  * Lines like "550 example.org (smtp)... Host unknown" are the host's error, not a recipient.
  */
 import { ADDRESS_SOURCE, cleanAddress, squash } from '../text.js';
-import type { SmtpCommand } from '../wording.js';
+import { commandOfVerb, type SmtpCommand } from '../wording.js';
+import { afterLead, mergeDiagnostic } from './blocks.js';
 import type { PlainContext, PlainRecipient, PlainRecogniser } from './types.js';
-
-const COMMANDS: Record<string, SmtpCommand> = {
-  EHLO: 'EHLO',
-  HELO: 'EHLO',
-  MAIL: 'MAIL',
-  RCPT: 'RCPT',
-  DATA: 'DATA',
-};
 
 const TRANSCRIPT_START = /^\s*-+\s*Transcript of (the )?session follows\s*-+\s*$/im;
 const RECIPIENT_LINE = new RegExp(`^([45]\\d\\d)\\s+<?(${ADDRESS_SOURCE})>?\\.\\.\\.\\s*(.*)$`);
 const HOST_ERROR = /^([45]\d\d)\s+\S+\s+\([a-z]+\)\.\.\.\s*(.*)$/i;
 
-function transcriptLines(ctx: PlainContext): string[] | null {
-  const start = TRANSCRIPT_START.exec(ctx.head);
-  if (!start) return null;
-  return ctx.head.slice(start.index + start[0].length).split('\n');
-}
-
-export function parseTranscript(ctx: PlainContext): PlainRecipient[] {
-  const lines = transcriptLines(ctx);
-  if (!lines) return [];
+function parseTranscript(ctx: PlainContext, start: RegExpExecArray): PlainRecipient[] {
+  const lines = afterLead(ctx.head, start).split('\n');
   const out: PlainRecipient[] = [];
   let command: SmtpCommand | undefined;
   let reply: string[] = [];
@@ -50,7 +36,7 @@ export function parseTranscript(ctx: PlainContext): PlainRecipient[] {
     }
     const cmd = /^>>>\s*([A-Z]{4})\b/i.exec(line);
     if (cmd) {
-      command = COMMANDS[cmd[1]!.toUpperCase()];
+      command = commandOfVerb(cmd[1]!);
       continue;
     }
     if (line.startsWith('<<<')) {
@@ -66,7 +52,7 @@ export function parseTranscript(ctx: PlainContext): PlainRecipient[] {
       reply = [];
       const prev = out.find((r) => r.address.toLowerCase() === address.toLowerCase());
       if (prev) {
-        if (!prev.diagnostic.includes(own)) prev.diagnostic = squash(`${prev.diagnostic} ${own}`);
+        mergeDiagnostic(prev, own);
         continue;
       }
       out.push({ address, diagnostic, ...(command ? { command } : {}) });
@@ -80,8 +66,9 @@ export function parseTranscript(ctx: PlainContext): PlainRecipient[] {
   return out;
 }
 
-export const sendmailTranscript: PlainRecogniser = {
+export const sendmail: PlainRecogniser = {
   name: 'sendmail',
-  detect: (ctx) => TRANSCRIPT_START.test(ctx.head) && /returned mail|undeliver|failure/i.test(ctx.subject),
+  detect: (ctx) =>
+    /returned mail|undeliver|failure/i.test(ctx.subject) ? TRANSCRIPT_START.exec(ctx.head) : null,
   parse: parseTranscript,
 };

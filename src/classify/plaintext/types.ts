@@ -32,12 +32,15 @@ export interface PlainRecipient {
 }
 
 /**
- * One MTA family (Sisimai's "lhost" notion): `detect` keys on From / Subject / wording,
- * `parse` reads the failed recipients. Return [] from parse when nothing was understood, so
- * that the generic reader gets its turn.
+ * One MTA family (Sisimai's "lhost" notion), one module each. `detect` keys on From / Subject /
+ * wording and returns what it found, or null when the mail is not the family's: usually the
+ * match of the family's lead sentence, after which its recipients stand (see afterLead in
+ * ./blocks.ts). `parse` receives that and reads the failed recipients, so no family runs its
+ * lead regex twice. Return [] from parse when nothing was understood, so that the generic
+ * reader gets its turn.
  */
-export interface PlainRecogniser {
+export interface PlainRecogniser<Found = RegExpExecArray> {
   name: string;
-  detect(ctx: PlainContext): boolean;
-  parse(ctx: PlainContext): PlainRecipient[];
+  detect(ctx: PlainContext): Found | null;
+  parse(ctx: PlainContext, found: Found): PlainRecipient[];
 }

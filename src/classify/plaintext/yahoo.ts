@@ -12,6 +12,7 @@
  */
 import { ADDRESS_SOURCE, cleanAddress, squash } from '../text.js';
 import type { SmtpCommand } from '../wording.js';
+import { afterLead } from './blocks.js';
 import type { PlainRecipient, PlainRecogniser } from './types.js';
 
 const LEAD = /^Sorry,? we were unable to deliver your message to the following address(es)?\.?\s*$/im;
@@ -27,9 +28,10 @@ const TAGS: Record<string, SmtpCommand> = {
 
 export const yahoo: PlainRecogniser = {
   name: 'yahoo',
-  detect: (ctx) => LEAD.test(ctx.head),
-  parse: (ctx) => {
-    const lines = ctx.head.slice(LEAD.exec(ctx.head)!.index).split('\n').slice(1);
+  detect: (ctx) => LEAD.exec(ctx.head),
+  parse: (ctx, lead) => {
+    // The lines after the one the lead ends on.
+    const lines = afterLead(ctx.head, lead).split('\n').slice(1);
     const out: PlainRecipient[] = [];
     for (const line of lines) {
       const a = ADDRESS_LINE.exec(line.trim());

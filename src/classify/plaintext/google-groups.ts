@@ -3,16 +3,20 @@
  * from mailer-daemon@googlemail.com in the sender's language, naming the group only in
  * X-Failed-Recipients. It is a refusal of the sender, not a missing mailbox.
  */
-import { findAddresses, headers, squash } from '../text.js';
+import { headerValues } from '../../parse/header-block.js';
+import { findAddresses, squash } from '../text.js';
 import type { PlainRecogniser } from './types.js';
 
-export const googleGroups: PlainRecogniser = {
+/** Found: the X-Failed-Recipients values, one of which names a group. */
+export const googleGroups: PlainRecogniser<string[]> = {
   name: 'google-groups',
-  detect: (ctx) =>
-    /@google(mail)?\.com$/.test(ctx.fromAddress) &&
-    headers(ctx.mail, 'x-failed-recipients').some((v) => /@googlegroups\.com\b/i.test(v)),
-  parse: (ctx) =>
-    headers(ctx.mail, 'x-failed-recipients')
+  detect: (ctx) => {
+    if (!/@google(mail)?\.com$/.test(ctx.fromAddress)) return null;
+    const failed = headerValues(ctx.mail.headers, 'x-failed-recipients');
+    return failed.some((v) => /@googlegroups\.com\b/i.test(v)) ? failed : null;
+  },
+  parse: (ctx, failed) =>
+    failed
       .flatMap((v) => findAddresses(v))
       .map((address) => ({
         address,

@@ -20,7 +20,7 @@
  * Exchange 2007 and later / Office 365 ("Delivery has failed to these recipients or groups:")
  * are left to the generic reader, which reads their "Remote Server returned" lines.
  */
-import { recipientBlocks } from './blocks.js';
+import { afterLead, recipientBlocks } from './blocks.js';
 import { fromMailSystem } from './sender.js';
 import type { PlainRecogniser } from './types.js';
 
@@ -29,9 +29,6 @@ const ADDRESS_LINE = /^<?([^\s<>]+@[^\s<>]+?)>?(?:\s+(?:on\s.*)?)?$/;
 
 export const exchange2003: PlainRecogniser = {
   name: 'exchange2003',
-  detect: (ctx) => fromMailSystem(ctx) && /^Your message\s*$/im.test(ctx.head) && LEAD.test(ctx.head),
-  parse: (ctx) => {
-    const lead = LEAD.exec(ctx.head)!;
-    return recipientBlocks(ctx.head.slice(lead.index + lead[0].length), ADDRESS_LINE);
-  },
+  detect: (ctx) => (fromMailSystem(ctx) && /^Your message\s*$/im.test(ctx.head) ? LEAD.exec(ctx.head) : null),
+  parse: (ctx, lead) => recipientBlocks(afterLead(ctx.head, lead), ADDRESS_LINE),
 };

@@ -16,9 +16,9 @@ const CARRIER_SENDER =
   /^(?:postmaster|mailer-daemon|mail-daemon)@(?:[a-z0-9-]+\.)*(?:ezweb\.ne\.jp|au\.com)$/i;
 const RECIPIENT_LINE = new RegExp(`^\\s*(?:Recipient:\\s*)?<(${ADDRESS_SOURCE})>\\s*$`, 'i');
 
-export const auMobile: PlainRecogniser = {
+export const auEzweb: PlainRecogniser = {
   name: 'au-ezweb',
-  detect: (ctx) => CARRIER_SENDER.test(ctx.fromAddress),
+  detect: (ctx) => CARRIER_SENDER.exec(ctx.fromAddress),
   parse: (ctx) => {
     const prose: string[] = [];
     const out: (PlainRecipient & { own: string[] })[] = [];
