@@ -8,7 +8,7 @@ import type { BounceInfo, BounceRecipient, Classification, MailKind, ParsedMail 
 import { detectAutoReply } from './auto-reply.js';
 import { type DsnReport, looksLikeDeliveryStatus, parseDeliveryStatus } from './dsn.js';
 import { detectFeedback } from './feedback.js';
-import { bracketedMessageIdInText as normaliseMessageId } from '../message-id.js';
+import { bracketedMessageIdInText } from '../message-id.js';
 import { findOriginalMessageId } from './original-id.js';
 import { parseSesNotification } from './ses.js';
 import { withoutBoilerplate } from './plaintext/boilerplate.js';
@@ -53,7 +53,7 @@ export function classify(mail: ParsedMail): Classification {
     });
     const c = withKind(recipients, [`Amazon SES notificationType ${ses.type}`], mail, ctx);
     if (ses.messageId && c.bounce && !c.bounce.originalMessageId)
-      c.bounce.originalMessageId = normaliseMessageId(ses.messageId);
+      c.bounce.originalMessageId = bracketedMessageIdInText(ses.messageId);
     return c;
   }
 
