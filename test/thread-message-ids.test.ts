@@ -62,7 +62,7 @@ describe('parseMessageIdList', () => {
 });
 
 describe('single ids', () => {
-  it('normalizes and formats', () => {
+  it('normalises and formats', () => {
     expect(bareMessageId('  <abc@x>\r\n')).toBe('abc@x');
     expect(bareMessageId('abc@x')).toBe('abc@x');
     expect(bracketedMessageId(' abc@x ')).toBe('<abc@x>');

@@ -128,7 +128,7 @@ export function decodeUtf8OrCp1252(buf: Uint8Array): string {
 }
 
 /** Normalise a charset label as written in a Content-Type or encoded-word (quotes, RFC 2231 language). */
-export function normalizeLabel(label: string | undefined | null): string {
+export function normaliseLabel(label: string | undefined | null): string {
   return (label ?? '')
     .trim()
     .replace(/^["']|["']$/g, '')
@@ -144,7 +144,7 @@ export interface DecodedText {
 
 /** Decode bytes labelled with `label` (possibly missing, wrong or unknown). */
 export function decodeBytes(buf: Uint8Array, label: string | undefined | null): DecodedText {
-  const name = normalizeLabel(label);
+  const name = normaliseLabel(label);
   if (AUTO.has(name) || REFUSED.test(name))
     return { text: decodeUtf8OrCp1252(buf), used: 'utf-8/windows-1252' };
   let text: string;
