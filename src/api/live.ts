@@ -1,5 +1,6 @@
-import { Mail2TicketError } from '../errors.js';
+import { type ErrorSummary, Mail2TicketError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { ApplyResult } from '../pipeline.js';
 import {
   MAPPER_OWNED_FIELDS,
   type MappedPayload,
@@ -10,7 +11,7 @@ import type { Decision } from '../types.js';
 import type { SuperOfficeClient } from './client.js';
 import type { OnUnmatched } from './config-schema.js';
 
-export type LiveOutcome = 'updated' | 'created' | 'deferred' | 'skipped' | 'quarantined' | 're-threaded';
+export type LiveOutcome = ApplyResult['outcome'];
 
 export interface LiveResult {
   outcome: LiveOutcome;
@@ -18,7 +19,7 @@ export interface LiveResult {
   entityId?: number;
   /** The ticket the message sits on afterwards. */
   ticketId?: number;
-  error?: { code: string; message: string };
+  error?: ErrorSummary;
 }
 
 export interface LiveOptions {
