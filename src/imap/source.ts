@@ -2,17 +2,26 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ImapFlow } from 'imapflow';
-import type { MailboxConfig } from '../daemon/config-schema.js';
 import type { FolderInfo, MailRef, MailSource, RawMail, WaitResult } from '../daemon/types.js';
 import { Mail2TicketError, describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { ImapEndpoint } from './config-schema.js';
 import { type ImapCredentials, connectImap } from './connection.js';
 
 /** UIDs fetched per FETCH/SEARCH round trip when listing a large folder. */
 export const LIST_BATCH = 1000;
 
+/** What the source needs of a mailbox entry (the daemon's `MailboxConfig` is one). */
+export interface ImapSourceMailbox extends ImapEndpoint {
+  folder: string;
+  processedFolder?: string | undefined;
+  quarantineFolder?: string | undefined;
+  /** Advertised IDLE is ignored and the folder polled instead. */
+  disableIdle: boolean;
+}
+
 export interface ImapSourceOptions {
-  mailbox: MailboxConfig;
+  mailbox: ImapSourceMailbox;
   /** Config path of the mailbox, e.g. "mailboxes.0", for error messages. */
   where: string;
   credentials: ImapCredentials;
