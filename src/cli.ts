@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { describeError } from './errors.js';
 
 const USAGE = `mail2ticket: turn incoming email into SuperOffice Service ticket messages
 
@@ -70,8 +71,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     // Last resort: a one-line message, never a stack trace (set DEBUG=mail2ticket for one).
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`mail2ticket: ${message}\n`);
+    process.stderr.write(`mail2ticket: ${describeError(err)}\n`);
     if (process.env.DEBUG?.includes('mail2ticket') && err instanceof Error)
       process.stderr.write(`${err.stack}\n`);
     process.exitCode = 1;

@@ -58,7 +58,7 @@ export class Mail2TicketError extends Error {
     this.details = options.details;
   }
 
-  toJSON(): { code: ErrorCode; message: string; retryable: boolean; status?: number } {
+  toJSON(): Pick<Mail2TicketError, 'code' | 'message' | 'retryable'> & { status?: number } {
     return {
       code: this.code,
       message: this.message,
@@ -67,6 +67,15 @@ export class Mail2TicketError extends Error {
     };
   }
 }
+
+/**
+ * An error as results, logs and quarantine records carry it: the `code`, `message` and `retryable`
+ * of a Mail2TicketError as plain data (`toJSON()` gives one). `retryable` may be left out (false).
+ * `code` is also open to the code of a value thrown from elsewhere (an errno such as ENOENT), which
+ * the daemon reports as it came.
+ */
+export type ErrorSummary = Pick<Mail2TicketError, 'message'> &
+  Partial<Pick<Mail2TicketError, 'retryable'>> & { code: Mail2TicketError['code'] | (string & {}) };
 
 export function isMail2TicketError(err: unknown): err is Mail2TicketError {
   return err instanceof Mail2TicketError;

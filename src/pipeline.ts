@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { describeError, isMail2TicketError } from './errors.js';
+import { describeError, type ErrorSummary, isMail2TicketError } from './errors.js';
 import type { Logger } from './logger.js';
 import { finishMail, type MappingOptions, type PreparedMail, prepareMail } from './map/map.js';
 import { parseMail } from './parse/parse.js';
@@ -9,6 +9,7 @@ import { threadInputOf } from './thread/steps.js';
 import type { ThreadInput } from './thread/thread.js';
 import type { Classification, Decision, ParsedMail, ThreadDecision } from './types.js';
 
+/** What became of one mail; the daemon (src/daemon/types.ts) and the live step report the same words. */
 export type Outcome =
   | 'dry-run'
   | 'updated'
@@ -26,7 +27,7 @@ export interface MailResult {
   decision?: Decision;
   entityId?: number;
   ticketId?: number;
-  error?: { code: string; message: string; retryable?: boolean };
+  error?: ErrorSummary;
 }
 
 /** What the live step reports (src/api/live.ts). */
@@ -34,7 +35,7 @@ export interface ApplyResult {
   outcome: Exclude<Outcome, 'dry-run' | 'duplicate'>;
   entityId?: number;
   ticketId?: number;
-  error?: { code: string; message: string; retryable?: boolean };
+  error?: ErrorSummary;
 }
 
 export interface MappedMail {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { backoffDelay } from '../src/daemon/backoff.js';
+import { backoffDelay } from '../src/core/backoff.js';
 import {
   type LoopMailbox,
   type LoopSettings,

@@ -6,8 +6,9 @@ import { secretRefSchema } from '../secrets.js';
  *
  * Secrets (password, SOTicket, bearer token, app token) are never required to sit in the file: each
  * can be `{ "env": "NAME" }` (read from the environment), `{ "file": "/run/secrets/x" }` (read from a
- * file, trailing newline dropped) or a literal string. They are resolved by src/api/secrets.ts when the
- * client is built, and re-read on a 401 (a rotated file or variable is picked up without a restart).
+ * file, trailing newline dropped) or a literal string. They are resolved by src/secrets.ts (called from
+ * src/api/auth.ts) when the client is built, and re-read on a 401 (a rotated file or variable is
+ * picked up without a restart).
  */
 
 export { type SecretRef, secretRefSchema } from '../secrets.js';

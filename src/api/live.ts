@@ -1,6 +1,7 @@
-import { Mail2TicketError } from '../errors.js';
+import { type ErrorSummary, Mail2TicketError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { bareMessageIdSpelling } from '../message-id.js';
+import type { ApplyResult } from '../pipeline.js';
 import {
   MAPPER_OWNED_FIELDS,
   type MappedPayload,
@@ -11,7 +12,7 @@ import type { Decision } from '../types.js';
 import type { SuperOfficeClient } from './client.js';
 import type { OnUnmatched } from './config-schema.js';
 
-export type LiveOutcome = 'updated' | 'created' | 'deferred' | 'skipped' | 'quarantined' | 're-threaded';
+export type LiveOutcome = ApplyResult['outcome'];
 
 export interface LiveResult {
   outcome: LiveOutcome;
@@ -19,7 +20,7 @@ export interface LiveResult {
   entityId?: number;
   /** The ticket the message sits on afterwards. */
   ticketId?: number;
-  error?: { code: string; message: string };
+  error?: ErrorSummary;
 }
 
 export interface LiveOptions {

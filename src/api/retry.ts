@@ -1,32 +1,11 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { backoffDelay } from '../core/backoff.js';
+import { type Sleep, sleep as defaultSleep } from '../core/sleep.js';
 import { Mail2TicketError } from '../errors.js';
 import type { RetryConfig } from './config-schema.js';
 import { ApiError } from './errors.js';
 
 export type RetryPolicy = RetryConfig;
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-export const defaultSleep: Sleep = async (ms, signal) => {
-  try {
-    await delay(ms, undefined, { signal });
-  } catch {
-    throw new ApiError('E_API_ABORTED', 'waiting to retry was aborted', { retryable: false });
-  }
-};
-
-/**
- * Capped exponential backoff with "equal jitter" (AWS architecture blog, "Exponential Backoff and
- * Jitter"): half the step is fixed so retries never collapse to zero, half is random so that many
- * clients failing at once do not come back in lock step. `attempt` is the number of failures so far.
- */
-export function backoffDelay(
-  attempt: number,
-  policy: RetryPolicy,
-  random: () => number = Math.random,
-): number {
-  const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(step / 2 + random() * (step / 2));
-}
+export type { Sleep };
 
 export interface RetryOptions {
   signal?: AbortSignal;
@@ -67,6 +46,10 @@ export async function withRetry<T>(
         throw new ApiError('E_API_ABORTED', 'aborted before retrying', { retryable: false });
       }
       await sleep(wait, opts.signal);
+      // The sleep ends early on an abort without throwing (src/core/sleep.ts); here that is a failure.
+      if (opts.signal?.aborted) {
+        throw new ApiError('E_API_ABORTED', 'waiting to retry was aborted', { retryable: false });
+      }
     }
   }
 }

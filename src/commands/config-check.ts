@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { type Config, loadConfigFile } from '../config.js';
-import { type MailboxConfig, defaultPort, mailboxListProblems } from '../daemon/config-schema.js';
+import { type MailboxConfig, mailboxListProblems } from '../daemon/config-schema.js';
 import { resolveSecret } from '../secrets.js';
 import { describeError, isMail2TicketError } from '../errors.js';
+import { defaultPort } from '../imap/config-schema.js';
 import { connectImap, credentialsFor } from '../imap/connection.js';
 import { silentLogger } from '../logger.js';
 

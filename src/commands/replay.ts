@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Config, defaultConfig, loadConfigFile } from '../config.js';
-import { Mail2TicketError } from '../errors.js';
+import { Mail2TicketError, describeError } from '../errors.js';
 import {
   completeMail,
   type MailResult,
@@ -31,14 +31,14 @@ export async function replayCommand(argv: string[], io: ReplayIo = process): Pro
     args = parseReplayArgs(argv);
     await checkPaths(args.paths);
   } catch (err) {
-    io.stderr.write(`mail2ticket replay: ${(err as Error).message}\n${REPLAY_USAGE}\n`);
+    io.stderr.write(`mail2ticket replay: ${describeError(err)}\n${REPLAY_USAGE}\n`);
     return 2;
   }
   let config: Config;
   try {
     config = args.config ? loadConfigFile(args.config) : defaultConfig();
   } catch (err) {
-    io.stderr.write(`mail2ticket: ${(err as Error).message}\n`);
+    io.stderr.write(`mail2ticket: ${describeError(err)}\n`);
     return 2;
   }
   let ctx: BuiltContext;
@@ -47,7 +47,7 @@ export async function replayCommand(argv: string[], io: ReplayIo = process): Pro
       ? await buildContext(config, { dryRun: true })
       : await (await import('./live-context.js')).buildLiveContext(config);
   } catch (err) {
-    io.stderr.write(`mail2ticket: ${(err as Error).message}\n`);
+    io.stderr.write(`mail2ticket: ${describeError(err)}\n`);
     return 2;
   }
   try {
@@ -99,7 +99,7 @@ export function parseReplayArgs(argv: string[]): {
     });
   } catch (err) {
     // node's messages mention "parseArgs"; keep only the part about the user's input.
-    throw new Mail2TicketError('E_USAGE', (err as Error).message.replace(/\. To specify.*$/s, ''));
+    throw new Mail2TicketError('E_USAGE', describeError(err).replace(/\. To specify.*$/s, ''));
   }
   if (parsed.positionals.length === 0) throw new Mail2TicketError('E_USAGE', 'missing PATH');
   const jobsText = parsed.values.jobs;

@@ -1,8 +1,9 @@
 import { createReadStream, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { describeError } from '../errors.js';
+import { backoffDelay } from '../core/backoff.js';
+import { describeError, type ErrorSummary } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { backoffDelay, deferredDelay } from './backoff.js';
+import { deferredDelay } from './backoff.js';
 import type { MailboxState } from './mailbox-state.js';
 import type { DaemonMetrics } from './metrics.js';
 import { writeQuarantine } from './quarantine.js';
@@ -91,26 +92,26 @@ const MIN_WAIT_MS = 50;
  * repeat; on any connection or state failure back off (capped, jittered) and reconnect.
  * Resolves once stopped; the mail in flight when the signal aborts is finished first.
  */
-export async function runMailbox(o: RunMailboxOptions): Promise<void> {
-  const loop = new MailboxLoop(o);
+export async function runMailbox(opts: RunMailboxOptions): Promise<void> {
+  const loop = new MailboxLoop(opts);
   await loop.run();
 }
 
 class MailboxLoop {
   private readonly clock: Clock;
-  private readonly s: LoopSettings;
+  private readonly settings: LoopSettings;
   private readonly health: MailboxHealth;
   private readonly labels: { mailbox: string };
 
-  constructor(private readonly o: RunMailboxOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.s = { ...DEFAULT_LOOP_SETTINGS, ...o.settings };
-    this.health = o.health ?? newHealth(o.mailbox.name);
-    this.labels = { mailbox: o.mailbox.name };
+  constructor(private readonly opts: RunMailboxOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.settings = { ...DEFAULT_LOOP_SETTINGS, ...opts.settings };
+    this.health = opts.health ?? newHealth(opts.mailbox.name);
+    this.labels = { mailbox: opts.mailbox.name };
   }
 
   async run(): Promise<void> {
-    const { source, signal, logger, metrics } = this.o;
+    const { source, signal, logger, metrics } = this.opts;
     while (!signal.aborted) {
       try {
         this.health.state = 'connecting';
@@ -127,7 +128,7 @@ class MailboxLoop {
         metrics?.connected.set(this.labels, 0);
         if (signal.aborted) break;
         const n = ++this.health.consecutiveFailures;
-        const delay = backoffDelay(n, this.s.reconnect, this.clock.random);
+        const delay = backoffDelay(n, this.settings.reconnect, this.clock.random);
         this.health.lastError = describeError(err);
         this.health.state = 'backoff';
         // Loud on purpose: a mailbox that cannot connect is an outage for its users.
@@ -148,7 +149,7 @@ class MailboxLoop {
   }
 
   private async session(info: FolderInfo): Promise<void> {
-    const { state, signal, source, logger, metrics } = this.o;
+    const { state, signal, source, logger, metrics } = this.opts;
     const uv = state.syncUidValidity(info.uidValidity, this.clock.now());
     if (uv.changed) {
       logger.warn(
@@ -164,7 +165,7 @@ class MailboxLoop {
       this.health.consecutiveFailures = 0;
       this.health.lastError = null;
       if (signal.aborted) break;
-      let timeout = info.canIdle ? this.s.recheckIntervalMs : this.s.pollIntervalMs;
+      let timeout = info.canIdle ? this.settings.recheckIntervalMs : this.settings.pollIntervalMs;
       const due = state.nextDeferredDue();
       if (due !== undefined) timeout = Math.min(timeout, Math.max(MIN_WAIT_MS, due - this.clock.now()));
       this.health.state = 'waiting';
@@ -175,7 +176,7 @@ class MailboxLoop {
 
   /** Finish server-side effects recorded but not done (crash or cut connection in between). */
   private async settleOwed(): Promise<void> {
-    const { state, source, logger } = this.o;
+    const { state, source, logger } = this.opts;
     for (const rec of state.owed()) {
       const still = await source.fetchMeta(rec.uid);
       if (still) {
@@ -188,7 +189,7 @@ class MailboxLoop {
   }
 
   private async pass(): Promise<void> {
-    const { state, source, signal, metrics } = this.o;
+    const { state, source, signal, metrics } = this.opts;
     const uids = await source.listUids(state.floor());
     this.health.lastSuccessfulFetchAt = new Date(this.clock.now()).toISOString();
     const unfinished = () => uids.filter((u) => state.get(u)?.status === 'pending' || !state.get(u));
@@ -213,7 +214,7 @@ class MailboxLoop {
   }
 
   private async handle(uid: number): Promise<void> {
-    const { state, source, logger } = this.o;
+    const { state, source, logger } = this.opts;
     const ref = await source.fetchMeta(uid);
     if (!ref) return; // expunged meanwhile
     const log = logger.child({ uid, messageId: ref.messageId });
@@ -233,7 +234,7 @@ class MailboxLoop {
     const raw = await source.fetchRaw(ref);
     if (!raw) return;
     try {
-      if (before.attempts >= this.s.maxAttempts) {
+      if (before.attempts >= this.settings.maxAttempts) {
         // Tried this often already, possibly crashing each time: stop feeding it to the pipeline.
         await this.quarantine(ref, raw, {
           code: 'E_TOO_MANY_ATTEMPTS',
@@ -271,7 +272,7 @@ class MailboxLoop {
   }
 
   private async process(raw: RawMail, ref: MailRef, log: Logger): Promise<ProcessResult> {
-    const { processMail, mailbox, metrics } = this.o;
+    const { processMail, mailbox, metrics } = this.opts;
     const input: Buffer | Readable = raw.kind === 'buffer' ? raw.data : createReadStream(raw.path);
     const started = performance.now();
     try {
@@ -309,9 +310,9 @@ class MailboxLoop {
     const now = this.clock.now();
     const why = result.error ? `${result.error.code}: ${result.error.message}` : 'deferred';
     const age = now - firstSeen;
-    if (age >= this.s.maxDeferredAgeMs || attempts >= this.s.maxAttempts) {
+    if (age >= this.settings.maxDeferredAgeMs || attempts >= this.settings.maxAttempts) {
       const limit =
-        age >= this.s.maxDeferredAgeMs
+        age >= this.settings.maxDeferredAgeMs
           ? `still deferred after ${Math.round(age / 1000)} s`
           : `${attempts} attempts`;
       await this.quarantine(ref, raw, {
@@ -320,9 +321,9 @@ class MailboxLoop {
       });
       return;
     }
-    const next = now + deferredDelay(attempts, this.s.deferredRetryScheduleMs);
-    this.o.state.markDeferred(ref.uid, why, next);
-    this.o.metrics?.retries.inc(this.labels);
+    const next = now + deferredDelay(attempts, this.settings.deferredRetryScheduleMs);
+    this.opts.state.markDeferred(ref.uid, why, next);
+    this.opts.metrics?.retries.inc(this.labels);
     this.count('deferred', result.kind);
     log.warn(
       { error: why, attempts, retryAt: new Date(next).toISOString() },
@@ -330,12 +331,8 @@ class MailboxLoop {
     );
   }
 
-  private async quarantine(
-    ref: MailRef,
-    raw: RawMail,
-    error: { code: string; message: string },
-  ): Promise<void> {
-    const { state, mailbox, stateDir, logger } = this.o;
+  private async quarantine(ref: MailRef, raw: RawMail, error: ErrorSummary): Promise<void> {
+    const { state, mailbox, stateDir, logger } = this.opts;
     const rec = state.get(ref.uid);
     const now = this.clock.now();
     // Raw bytes first: once the state says "quarantined" the mail may leave the folder.
@@ -365,17 +362,18 @@ class MailboxLoop {
   }
 
   private async applySuccess(uid: number): Promise<void> {
-    const mb = this.o.mailbox;
-    if (mb.afterSuccess === 'move' && mb.processedFolder) await this.o.source.move(uid, mb.processedFolder);
-    else await this.o.source.markSeen(uid);
+    const mb = this.opts.mailbox;
+    if (mb.afterSuccess === 'move' && mb.processedFolder)
+      await this.opts.source.move(uid, mb.processedFolder);
+    else await this.opts.source.markSeen(uid);
   }
 
   private async applyQuarantine(uid: number): Promise<void> {
-    const folder = this.o.mailbox.quarantineFolder;
-    if (folder) await this.o.source.move(uid, folder);
+    const folder = this.opts.mailbox.quarantineFolder;
+    if (folder) await this.opts.source.move(uid, folder);
   }
 
   private count(outcome: string, kind?: string): void {
-    this.o.metrics?.mails.inc({ mailbox: this.o.mailbox.name, outcome, kind: kind ?? 'unknown' });
+    this.opts.metrics?.mails.inc({ mailbox: this.opts.mailbox.name, outcome, kind: kind ?? 'unknown' });
   }
 }

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Mail2TicketError } from '../errors.js';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../core/sqlite.js';
+import { describeError, Mail2TicketError } from '../errors.js';
 import { bareMessageId } from '../message-id.js';
 
 /**
@@ -66,16 +67,13 @@ export class StateStore {
   constructor(stateDir: string) {
     try {
       mkdirSync(stateDir, { recursive: true });
-      this.db = new Database(join(stateDir, 'mailboxes.sqlite'));
       // WAL + synchronous=FULL: a committed row survives SIGKILL and power loss.
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 5000');
+      this.db = openSqlite(join(stateDir, 'mailboxes.sqlite'), { synchronous: 'FULL' });
       this.db.exec(SCHEMA);
     } catch (err) {
       throw new Mail2TicketError(
         'E_STATE',
-        `cannot open state database in ${stateDir}: ${(err as Error).message}`,
+        `cannot open state database in ${stateDir}: ${describeError(err)}`,
       );
     }
   }

@@ -36,17 +36,17 @@ export class Supervisor {
   private running: Promise<void>[] = [];
   private stopping: Promise<StopResult> | undefined;
 
-  constructor(private readonly o: SupervisorOptions) {}
+  constructor(private readonly opts: SupervisorOptions) {}
 
   start(): void {
-    const { config, logger, metrics, store } = this.o;
+    const { config, logger, metrics, store } = this.opts;
     const d = config.daemon;
     config.mailboxes.forEach((mb, i) => {
       const log = logger.child({ mailbox: mb.name });
       const health = newHealth(mb.name);
       this.healths.push(health);
       const source =
-        this.o.sourceFor?.(mb, i, log) ??
+        this.opts.sourceFor?.(mb, i, log) ??
         new ImapMailSource({
           mailbox: mb,
           where: `mailboxes.${i}`,
@@ -60,7 +60,7 @@ export class Supervisor {
       const run = runMailbox({
         mailbox: mb,
         source,
-        processMail: this.o.processMailFor(mb),
+        processMail: this.opts.processMailFor(mb),
         state: store.mailbox(mb.name),
         signal: this.controller.signal,
         logger: log,
@@ -68,7 +68,7 @@ export class Supervisor {
         settings: d,
         health,
         ...(metrics ? { metrics } : {}),
-        ...(this.o.clock ? { clock: this.o.clock } : {}),
+        ...(this.opts.clock ? { clock: this.opts.clock } : {}),
       }).catch((err) => {
         // runMailbox handles its own failures; reaching here is a bug, never a silent stop.
         log.fatal({ err: describeError(err) }, 'mailbox loop crashed');
@@ -88,7 +88,7 @@ export class Supervisor {
     return Promise.all(this.running).then(() => {});
   }
 
-  stop(graceMs = this.o.config.daemon.shutdownGraceMs): Promise<StopResult> {
+  stop(graceMs = this.opts.config.daemon.shutdownGraceMs): Promise<StopResult> {
     this.stopping ??= (async () => {
       this.controller.abort();
       let timer: NodeJS.Timeout | undefined;
@@ -98,7 +98,7 @@ export class Supervisor {
       const result = await Promise.race([this.whenStopped().then(() => 'drained' as const), timedOut]);
       clearTimeout(timer);
       if (result === 'forced') {
-        this.o.logger.warn(
+        this.opts.logger.warn(
           { graceMs },
           'shutdown grace period over; closing connections with mail in flight',
         );

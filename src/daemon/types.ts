@@ -1,19 +1,12 @@
 import type { Readable } from 'node:stream';
+import { type Sleep, sleep } from '../core/sleep.js';
+import type { ErrorSummary } from '../errors.js';
+import type { Outcome } from '../pipeline.js';
 
 /**
  * What the mailbox loop needs from the world, injected so the loop runs against fakes in unit
  * tests and against a real IMAP server in production (the pg-boss / graphile-worker shape).
  */
-
-export type Outcome =
-  | 'updated'
-  | 'created'
-  | 're-threaded'
-  | 'skipped'
-  | 'duplicate'
-  | 'deferred'
-  | 'quarantined'
-  | 'dry-run';
 
 /** Outcomes after which the mail counts as delivered and is flagged/moved on the server. */
 export const ACCEPTED_OUTCOMES: ReadonlySet<Outcome> = new Set([
@@ -26,7 +19,7 @@ export const ACCEPTED_OUTCOMES: ReadonlySet<Outcome> = new Set([
 
 export interface ProcessResult {
   outcome: Outcome;
-  error?: { code: string; message: string; retryable?: boolean };
+  error?: ErrorSummary;
   /** Classification kind (message, bounce, ...), for metrics. */
   kind?: string;
 }
@@ -79,25 +72,13 @@ export interface MailSource {
 
 export interface Clock {
   now(): number;
-  /** Resolves after ms, or early (without throwing) when the signal aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Resolves after ms, or early (without throwing) when the signal aborts (src/core/sleep.ts). */
+  sleep: Sleep;
   random(): number;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
   random: () => Math.random(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
+  sleep,
 };

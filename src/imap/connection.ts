@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import type { MailboxConfig } from '../daemon/config-schema.js';
-import { defaultPort } from '../daemon/config-schema.js';
 import { resolveSecret } from '../secrets.js';
 import { Mail2TicketError, describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';
+import { defaultPort, type ImapEndpoint } from './config-schema.js';
 import { createTokenProvider, type TokenProvider } from './token-provider.js';
 
 /** Budget for TCP + TLS + greeting; a server that does not answer within it is retried later. */
@@ -20,7 +19,7 @@ export interface ImapCredentials {
   onAuthFailure(): void;
 }
 
-export function credentialsFor(mb: MailboxConfig, where: string, tokens?: TokenProvider): ImapCredentials {
+export function credentialsFor(mb: ImapEndpoint, where: string, tokens?: TokenProvider): ImapCredentials {
   const auth = mb.auth;
   if (auth.type === 'password') {
     return {
@@ -56,7 +55,7 @@ export interface BuildOptions {
 
 /** ImapFlow options for a mailbox: TLS mode, CA file, credentials. Throws E_CONFIG for unreadable files. */
 export async function imapOptions(
-  mb: MailboxConfig,
+  mb: ImapEndpoint,
   where: string,
   creds: ImapCredentials,
   opts: BuildOptions,
@@ -101,7 +100,7 @@ export function isAuthFailure(err: unknown): boolean {
  * supervisor keeps retrying with backoff: a password may be fixed without a restart).
  */
 export async function connectImap(
-  mb: MailboxConfig,
+  mb: ImapEndpoint,
   where: string,
   creds: ImapCredentials,
   opts: BuildOptions,

@@ -2,17 +2,26 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ImapFlow } from 'imapflow';
-import type { MailboxConfig } from '../daemon/config-schema.js';
 import type { FolderInfo, MailRef, MailSource, RawMail, WaitResult } from '../daemon/types.js';
-import { Mail2TicketError } from '../errors.js';
+import { Mail2TicketError, describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { ImapEndpoint } from './config-schema.js';
 import { type ImapCredentials, connectImap } from './connection.js';
 
 /** UIDs fetched per FETCH/SEARCH round trip when listing a large folder. */
 export const LIST_BATCH = 1000;
 
+/** What the source needs of a mailbox entry (the daemon's `MailboxConfig` is one). */
+export interface ImapSourceMailbox extends ImapEndpoint {
+  folder: string;
+  processedFolder?: string | undefined;
+  quarantineFolder?: string | undefined;
+  /** Advertised IDLE is ignored and the folder polled instead. */
+  disableIdle: boolean;
+}
+
 export interface ImapSourceOptions {
-  mailbox: MailboxConfig;
+  mailbox: ImapSourceMailbox;
   /** Config path of the mailbox, e.g. "mailboxes.0", for error messages. */
   where: string;
   credentials: ImapCredentials;
@@ -49,7 +58,7 @@ export class ImapMailSource implements MailSource {
   private canIdle = false;
   private spoolSeq = 0;
 
-  constructor(private readonly o: ImapSourceOptions) {}
+  constructor(private readonly opts: ImapSourceOptions) {}
 
   get connected(): boolean {
     return Boolean(this.client?.usable);
@@ -57,21 +66,21 @@ export class ImapMailSource implements MailSource {
 
   private get c(): ImapFlow {
     if (!this.client?.usable)
-      throw new Mail2TicketError('E_IMAP', `${this.o.where}: not connected`, { retryable: true });
+      throw new Mail2TicketError('E_IMAP', `${this.opts.where}: not connected`, { retryable: true });
     return this.client;
   }
 
   async open(_signal: AbortSignal): Promise<FolderInfo> {
     await this.close();
-    const mb = this.o.mailbox;
-    const client = await connectImap(mb, this.o.where, this.o.credentials, {
-      logger: this.o.logger,
-      socketTimeoutMs: this.o.socketTimeoutMs,
+    const mb = this.opts.mailbox;
+    const client = await connectImap(mb, this.opts.where, this.opts.credentials, {
+      logger: this.opts.logger,
+      socketTimeoutMs: this.opts.socketTimeoutMs,
     });
     this.client = client;
     client.on('exists', () => {
       this.changed = true;
-      this.o.onExists?.();
+      this.opts.onExists?.();
     });
     try {
       for (const folder of [mb.processedFolder, mb.quarantineFolder]) {
@@ -88,7 +97,7 @@ export class ImapMailSource implements MailSource {
       };
     } catch (err) {
       await this.close();
-      throw imapError(this.o.where, `selecting folder "${mb.folder}"`, err);
+      throw imapError(this.opts.where, `selecting folder "${mb.folder}"`, err);
     }
   }
 
@@ -97,10 +106,10 @@ export class ImapMailSource implements MailSource {
     if (list.some((f) => f.path === path)) return;
     try {
       await client.mailboxCreate(path);
-      this.o.logger.info({ folder: path }, 'created folder');
+      this.opts.logger.info({ folder: path }, 'created folder');
     } catch (err) {
       // Another client may have created it in between; a real failure shows at MOVE time.
-      this.o.logger.warn({ folder: path, err: (err as Error).message }, 'could not create folder');
+      this.opts.logger.warn({ folder: path, err: describeError(err) }, 'could not create folder');
     }
   }
 
@@ -111,7 +120,7 @@ export class ImapMailSource implements MailSource {
       // "n:*" also matches the highest UID when it is below n (RFC 3501 section 6.4.8).
       return res.filter((u) => u >= fromUid).sort((a, b) => a - b);
     } catch (err) {
-      throw imapError(this.o.where, 'listing mail', err);
+      throw imapError(this.opts.where, 'listing mail', err);
     } finally {
       this.changed = false;
     }
@@ -131,13 +140,13 @@ export class ImapMailSource implements MailSource {
         ...(msg.envelope?.messageId ? { messageId: msg.envelope.messageId } : {}),
       };
     } catch (err) {
-      throw imapError(this.o.where, `fetching UID ${uid}`, err);
+      throw imapError(this.opts.where, `fetching UID ${uid}`, err);
     }
   }
 
   async fetchRaw(ref: MailRef): Promise<RawMail | null> {
     try {
-      if (ref.size <= this.o.spoolThresholdBytes) {
+      if (ref.size <= this.opts.spoolThresholdBytes) {
         // imapflow fetches `source` with BODY.PEEK[] (RFC 3501 6.4.5): fetching sets no \Seen.
         const msg = await this.c.fetchOne(String(ref.uid), { uid: true, source: true }, { uid: true });
         if (msg === false || !msg.source) return null;
@@ -146,12 +155,12 @@ export class ImapMailSource implements MailSource {
       // Large mail: stream it to disk in chunks (partial BODY.PEEK[]<n.m> fetches), never whole in memory.
       const dl = await this.c.download(String(ref.uid), undefined, { uid: true });
       if (!dl.content) return null;
-      mkdirSync(this.o.spoolDir, { recursive: true });
-      const path = join(this.o.spoolDir, `${process.pid}-${Date.now()}-${this.spoolSeq++}-${ref.uid}.eml`);
+      mkdirSync(this.opts.spoolDir, { recursive: true });
+      const path = join(this.opts.spoolDir, `${process.pid}-${Date.now()}-${this.spoolSeq++}-${ref.uid}.eml`);
       await pipeline(dl.content, createWriteStream(path));
       return { kind: 'file', path, size: ref.size };
     } catch (err) {
-      throw imapError(this.o.where, `fetching UID ${ref.uid}`, err);
+      throw imapError(this.opts.where, `fetching UID ${ref.uid}`, err);
     }
   }
 
@@ -160,7 +169,7 @@ export class ImapMailSource implements MailSource {
       const ok = await this.c.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
       if (!ok) throw new Error('STORE was refused');
     } catch (err) {
-      throw imapError(this.o.where, `flagging UID ${uid} \\Seen`, err);
+      throw imapError(this.opts.where, `flagging UID ${uid} \\Seen`, err);
     }
   }
 
@@ -169,7 +178,7 @@ export class ImapMailSource implements MailSource {
       const res = await this.c.messageMove(String(uid), folder, { uid: true });
       if (!res) throw new Error(`MOVE to "${folder}" was refused`);
     } catch (err) {
-      throw imapError(this.o.where, `moving UID ${uid} to "${folder}"`, err);
+      throw imapError(this.opts.where, `moving UID ${uid} to "${folder}"`, err);
     }
   }
 
@@ -192,7 +201,7 @@ export class ImapMailSource implements MailSource {
       try {
         await client.noop();
       } catch (err) {
-        throw imapError(this.o.where, 'NOOP', err);
+        throw imapError(this.opts.where, 'NOOP', err);
       }
       return this.changed ? 'changed' : 'timeout';
     }
@@ -222,14 +231,14 @@ export class ImapMailSource implements MailSource {
       client.idle().catch(() => onClose());
     });
     if (closed || !client.usable) {
-      throw new Mail2TicketError('E_IMAP', `${this.o.where}: connection lost while idling`, {
+      throw new Mail2TicketError('E_IMAP', `${this.opts.where}: connection lost while idling`, {
         retryable: true,
       });
     }
     try {
       await client.noop(); // breaks IDLE with DONE first
     } catch (err) {
-      throw imapError(this.o.where, 'leaving IDLE', err);
+      throw imapError(this.opts.where, 'leaving IDLE', err);
     }
     return this.changed || result === 'changed' ? 'changed' : result;
   }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { Mail2TicketError } from '../errors.js';
-import type { ImapAuthConfig } from '../daemon/config-schema.js';
+import type { ImapAuthConfig } from './config-schema.js';
 import { readSecretFile } from '../secrets.js';
 
 type Xoauth2Auth = Extract<ImapAuthConfig, { type: 'xoauth2' }>;

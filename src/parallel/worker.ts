@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { classify } from '../classify/index.js';
+import { describeError } from '../errors.js';
 import type { MappingOptions } from '../map/map.js';
 import { type PrepareSteps, prepareStream } from '../pipeline.js';
 import { openRef } from '../sources/open-ref.js';
@@ -14,7 +15,6 @@ const steps: PrepareSteps = { mapping: (workerData as { mapping: MappingOptions 
 parentPort!.on('message', (job: { id: number; source: string; ref: SourceRef }) => {
   prepareStream(job.source, openRef(job.ref), steps).then(
     (result) => parentPort!.postMessage({ id: job.id, result }),
-    (err: unknown) =>
-      parentPort!.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) }),
+    (err: unknown) => parentPort!.postMessage({ id: job.id, error: describeError(err) }),
   );
 });

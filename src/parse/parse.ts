@@ -1,7 +1,7 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AttachmentStream, MailParser, MessageText } from 'mailparser';
-import { Mail2TicketError } from '../errors.js';
+import { Mail2TicketError, describeError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { CapturedPart, InlineImage, MimePartInfo, ParsedMail } from '../types.js';
 import { toMailAddress, toMailAddresses } from './addresses.js';
@@ -130,7 +130,7 @@ function classifyParseError(
   if (timedOut) {
     return new Mail2TicketError('E_PARSE_TIMEOUT', `parsing took longer than ${limits.parseTimeoutMs} ms`);
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = describeError(err);
   if (/child nodes|too many/i.test(message)) {
     return new Mail2TicketError(
       'E_MIME_TOO_MANY_PARTS',

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Mail2TicketError } from '../errors.js';
+import { openSqlite } from '../core/sqlite.js';
+import { Mail2TicketError, describeError } from '../errors.js';
 import { lookupMessage, type RecordOps, recordMailSteps, runSync } from './record.js';
 import { MIGRATIONS, SCHEMA_VERSION, SQL } from './schema.js';
 import {
@@ -17,8 +18,6 @@ import {
 
 /** File name of the index inside `stateDir`. */
 export const INDEX_FILE = 'index.sqlite';
-/** How long a writer waits for another connection's lock before E_STATE (retryable). */
-export const BUSY_TIMEOUT_MS = 10_000;
 
 export interface SqliteIndexOptions {
   stateDir: string;
@@ -52,7 +51,7 @@ function toMessage(row: Row): IndexedMessage {
 function stateError(what: string, path: string, err: unknown): Mail2TicketError {
   const code = (err as { code?: string }).code ?? '';
   const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
-  return new Mail2TicketError('E_STATE', `${what} (${path}): ${(err as Error).message ?? String(err)}`, {
+  return new Mail2TicketError('E_STATE', `${what} (${path}): ${describeError(err)}`, {
     retryable: busy,
     cause: err,
   });
@@ -112,12 +111,9 @@ export class SqliteIndex implements MessageIndex {
   }
 
   private openWritable(): Database.Database {
-    const db = new Database(this.path);
+    // NORMAL: the index is a cache of what the API knows; a commit lost to power loss is relearned.
+    const db = openSqlite(this.path, { synchronous: 'NORMAL' });
     try {
-      // SQLite-only: WAL lets readers run beside the writer; busy_timeout waits instead of failing.
-      db.pragma('journal_mode = WAL');
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      db.pragma('synchronous = NORMAL');
       migrate(db, this.path);
       return db;
     } catch (err) {
@@ -134,8 +130,7 @@ export class SqliteIndex implements MessageIndex {
     }
     let db: Database.Database;
     try {
-      db = new Database(this.path, { readonly: true, fileMustExist: true });
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db = openSqlite(this.path, { readonly: true });
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version === SCHEMA_VERSION) return db;
       // Older schema: migrate a private in-memory copy; the file itself is never written.
