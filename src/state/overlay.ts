@@ -3,7 +3,7 @@ import {
   type IndexedMessage,
   type MessageIndex,
   mergeMessage,
-  normalizeAddress,
+  normaliseAddress,
   type ProcessedMail,
   parseThreadKey,
   type ThreadKey,
@@ -104,7 +104,7 @@ export class OverlayIndex implements MessageIndex {
   }
 
   async addParticipant(key: ThreadKey, address: string): Promise<void> {
-    await this.ops().addParticipant(threadKeyString(key), normalizeAddress(address));
+    await this.ops().addParticipant(threadKeyString(key), normaliseAddress(address));
   }
 
   /** Closes only the overlay; the base belongs to whoever opened it. */

@@ -1,7 +1,7 @@
 import {
   type IndexedMessage,
   MAX_CHAIN_HOPS,
-  normalizeAddress,
+  normaliseAddress,
   type ProcessedMail,
   type ThreadKey,
   threadKeyString,
@@ -129,6 +129,6 @@ export function* recordMailSteps(mail: ProcessedMail): Steps<void> {
     yield* call((o) => o.insertTicketIfAbsent(ticketId, at));
   }
   const from = mail.from?.trim();
-  if (from) yield* call((o) => o.addParticipant(threadKeyString(key), normalizeAddress(from)));
+  if (from) yield* call((o) => o.addParticipant(threadKeyString(key), normaliseAddress(from)));
   yield* call((o) => o.markProcessed(mail.messageId, at));
 }

@@ -9,7 +9,7 @@ import {
   type IndexedMessage,
   type IndexSource,
   type MessageIndex,
-  normalizeAddress,
+  normaliseAddress,
   type ProcessedMail,
   type ThreadKey,
   type TicketInfo,
@@ -267,7 +267,7 @@ export class SqliteIndex implements MessageIndex {
   async addParticipant(key: ThreadKey, address: string): Promise<void> {
     this.ensureWritable();
     this.run('cannot write the state index', () =>
-      this.stmts.addParticipant.run(threadKeyString(key), normalizeAddress(address)),
+      this.stmts.addParticipant.run(threadKeyString(key), normaliseAddress(address)),
     );
   }
 

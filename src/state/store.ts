@@ -6,7 +6,7 @@
  * The interface is async and small on purpose: the SQLite store (one daemon) and a PostgreSQL
  * store (several daemons sharing many mailboxes) implement it with the same portable SQL.
  *
- * All Message-Ids passed in and out are in the canonical `<id>` form (see thread/message-ids.ts).
+ * All Message-Ids passed in and out are in the canonical `<id>` form (see src/message-id.ts).
  */
 
 /**
@@ -88,7 +88,7 @@ export interface MessageIndex {
 export const MAX_CHAIN_HOPS = 32;
 
 /** Addresses are compared case-insensitively in practice (RFC 5321 allows otherwise; no MTA does). */
-export function normalizeAddress(address: string): string {
+export function normaliseAddress(address: string): string {
   return address.trim().toLowerCase();
 }
 
