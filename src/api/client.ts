@@ -10,12 +10,14 @@ import {
   TicketSchema,
 } from '../schema/entity.js';
 import { type AuthOptions, type AuthProvider, createAuth } from './auth.js';
+import { splitBaseUrl } from './base-url.js';
 import type { ApiConfig } from './config-schema.js';
 import { ApiError, certainlyNotSent, httpError, transportError } from './errors.js';
 import { findPath, type MessageMatch, messageIdVariants, parseMatches, parseSlimInt } from './odata.js';
 import { type Sleep, withRetry } from './retry.js';
 
 export type { MessageMatch };
+export { splitBaseUrl };
 
 /** Largest response body read; a ticket message with a big HTML body is a few MB. */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -48,13 +50,6 @@ interface RequestSpec<T> {
   idempotent: boolean;
   parse: (json: unknown, what: string) => T;
   signal?: AbortSignal;
-}
-
-/** `https://host/Cust1/` and `https://host/Cust1/api/v1` both become origin + `/Cust1`. */
-export function splitBaseUrl(baseUrl: string): { origin: string; basePath: string } {
-  const u = new URL(baseUrl);
-  const basePath = u.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/i, '');
-  return { origin: u.origin, basePath };
 }
 
 function validated<S extends z.ZodType>(schema: S) {

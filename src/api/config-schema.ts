@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretRefSchema } from '../secrets.js';
+import { baseUrlProblem, NOT_HTTP_URL } from './base-url.js';
 
 /**
  * `api` section. Owned by the api module.
@@ -83,10 +84,16 @@ const headerValue = z.string().regex(/^[\x20-\x7e]*$/, 'must be printable ASCII'
 export const apiConfigSchema = z
   .object({
     /**
-     * The tenant root, e.g. `https://sod.superoffice.com/Cust12345` or `https://host/SuperOffice`.
-     * A trailing `/api/v1` is accepted and ignored.
+     * Where the API is, as the official clients take it: `https://sod.superoffice.com/Cust12345/api`
+     * (Onsite `https://host/SuperOffice/api`). The tenant root (`.../Cust12345`) and `.../api/v1`
+     * name the same API and are accepted too, with or without a trailing slash (src/api/base-url.ts);
+     * a query string, a fragment or a path inside the API is refused.
      */
-    baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    baseUrl: z.url({ protocol: /^https?$/, error: NOT_HTTP_URL }).superRefine((url, ctx) => {
+      const problem = baseUrlProblem(url);
+      // z.url has reported a URL that is not one already.
+      if (problem && problem !== NOT_HTTP_URL) ctx.addIssue({ code: 'custom', message: problem });
+    }),
     auth: apiAuthSchema,
     /** Sent as Accept-Language and SO-Language (iso2 code); omitted when unset. */
     language: headerValue.optional(),
