@@ -22,7 +22,7 @@ import {
  */
 
 const BATCH = 60;
-const available = chromiumAvailable();
+const available = chromiumAvailable(import.meta.url);
 const limits = { ...DEFAULT_LIMITS };
 
 interface Rendered {

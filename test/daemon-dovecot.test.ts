@@ -17,7 +17,7 @@ import { Appender, mailboxFor, testMail } from './helpers/imap-fixtures.js';
 import { RecordingApi } from './helpers/recording-api.js';
 import { TcpProxy } from './helpers/tcp-proxy.js';
 
-const available = dovecotAvailable();
+const available = dovecotAvailable(import.meta.url);
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'].map((u) => ({
   user: u,
   password: `${u}-pw-0123`,

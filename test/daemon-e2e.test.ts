@@ -14,7 +14,7 @@ import { Appender, testMail } from './helpers/imap-fixtures.js';
  * the SuperOffice sandbox, with the real pipeline (parse, classify, thread, map, PUT).
  */
 const BIN = new URL('../bin/mail2ticket.js', import.meta.url).pathname;
-const available = dovecotAvailable();
+const available = dovecotAvailable(import.meta.url);
 const SEEDED = 12;
 
 async function waitFor(

@@ -9,7 +9,7 @@ import { until } from './helpers/fake-source.js';
 import { Appender, testMail } from './helpers/imap-fixtures.js';
 import { RecordingApi } from './helpers/recording-api.js';
 
-const available = dovecotAvailable();
+const available = dovecotAvailable(import.meta.url);
 const MAILS = 60;
 const KILLS = 6;
 
