@@ -48,6 +48,8 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 export interface RenderReport {
+  /** Bodies found rendered in the page (one <section> each): proves the page held what was sent. */
+  rendered: number;
   /** Scripts compiled in a main-world context: each is a payload that ran. */
   executions: string[];
   dialogs: string[];
@@ -160,6 +162,7 @@ function walkDom(node: DomNode, path: string, out: string[], inBody: boolean): v
 
 function emptyReport(): RenderReport {
   return {
+    rendered: 0,
     executions: [],
     dialogs: [],
     nonImageRequests: [],
@@ -254,6 +257,7 @@ export class BodyRenderer {
       nodeId: root.nodeId,
       selector: 'body > section',
     });
+    report.rendered = nodeIds.length;
     for (const nodeId of nodeIds) {
       await cdp.send('DOM.scrollIntoViewIfNeeded', { nodeId }).catch(() => {});
       const moves: Promise<unknown>[] = [];
