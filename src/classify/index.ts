@@ -5,7 +5,7 @@
  * Pure and synchronous: ParsedMail in, Classification out.
  */
 import type { BounceInfo, BounceRecipient, Classification, MailKind, ParsedMail } from '../types.js';
-import { detectAutoReply } from './auto-reply.js';
+import { bulkInfo, detectAutoReply } from './auto-reply.js';
 import { type DsnReport, looksLikeDeliveryStatus, parseDeliveryStatus } from './dsn.js';
 import { detectFeedback } from './feedback.js';
 import { bracketedMessageIdInText } from '../message-id.js';
@@ -88,7 +88,12 @@ export function classify(mail: ParsedMail): Classification {
 
   const auto = detectAutoReply(mail);
   if (auto) return { kind: auto.kind, evidence: auto.evidence };
-  return { kind: 'message', evidence: plainEvidence ? ['bounce-like, but no failed recipient found'] : [] };
+  const bulk = bulkInfo(mail);
+  return {
+    kind: 'message',
+    evidence: plainEvidence ? ['bounce-like, but no failed recipient found'] : [],
+    ...(bulk ? { bulk } : {}),
+  };
 }
 
 /**
