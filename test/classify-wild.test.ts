@@ -299,7 +299,7 @@ describe('a final failure after days of retries is a bounce, whatever the delay 
 });
 
 describe('delay warnings without a DSN part', () => {
-  it('reads Postfix, Exim and Sendmail warnings as delivery-delay', async () => {
+  it('reads Postfix and Sendmail warnings as delivery-delay', async () => {
     const postfix = await run(
       { ...DAEMON, Subject: 'Delayed Mail (still being retried)' },
       [
