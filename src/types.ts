@@ -123,6 +123,14 @@ export interface Classification {
   evidence: string[];
   /** Present for bounce, delivery-report, delivery-delay (and feedback-report recipients). */
   bounce?: BounceInfo;
+  /** List or bulk traffic (a `message`): what marked it, so a user can filter it. */
+  bulk?: BulkInfo;
+}
+
+/** List-Id (RFC 2919 identifier) and/or Precedence (bulk, junk, list) of list or bulk mail. */
+export interface BulkInfo {
+  list?: string;
+  precedence?: string;
 }
 
 export type MatchedBy = 'in-reply-to' | 'references' | 'subject-tag' | 'bounce-original' | 'none';

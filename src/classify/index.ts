@@ -5,7 +5,7 @@
  * Pure and synchronous: ParsedMail in, Classification out.
  */
 import type { BounceInfo, BounceRecipient, Classification, MailKind, ParsedMail } from '../types.js';
-import { detectAutoReply } from './auto-reply.js';
+import { bulkInfo, detectAutoReply } from './auto-reply.js';
 import { type DsnReport, looksLikeDeliveryStatus, parseDeliveryStatus } from './dsn.js';
 import { detectFeedback } from './feedback.js';
 import { bracketedMessageIdInText } from '../message-id.js';
@@ -13,6 +13,7 @@ import { findOriginalMessageId } from './original-id.js';
 import { parseSesNotification } from './ses.js';
 import { withoutBoilerplate } from './plaintext/boilerplate.js';
 import { diagnosticsFor, locateRecipients } from './plaintext/generic.js';
+import { isDelayNotice } from './plaintext/delay.js';
 import { parsePlainBounce, plainBounce, plainContext } from './plaintext/index.js';
 import type { PlainContext } from './plaintext/types.js';
 import { detectReadReceipt } from './receipt.js';
@@ -22,10 +23,6 @@ import { squash } from './text.js';
 export { describeClassification } from './describe.js';
 
 const DSN_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status']);
-
-/** Subjects of delay warnings (Exim "Warning: message X delayed 24 hours", Sendmail, Postfix). */
-const DELAY_SUBJECT =
-  /^warning: message .* delayed|^delayed mail|delivery (status notification )?\(?delay|mail delivery delayed/i;
 
 export function classify(mail: ParsedMail): Classification {
   const ctx = plainContext(mail);
@@ -60,12 +57,13 @@ export function classify(mail: ParsedMail): Classification {
   const plainEvidence = plain.evidence;
   if (plainEvidence) {
     const { recipients, family } = parsePlainBounce(ctx, plain);
+    const delayNotice = isDelayNotice(mail.subject, ctx.head);
     if (recipients.length) {
       const list: BounceRecipient[] = recipients.map((r) => {
         const inferred = inferStatus({
           reported: r.status,
           diagnostic: withoutBoilerplate(r.diagnostic),
-          temporary: r.temporary,
+          temporary: r.temporary ?? (delayNotice ? true : undefined),
           reason: r.reason,
           command: r.command,
         });
@@ -74,9 +72,7 @@ export function classify(mail: ParsedMail): Classification {
           status: inferred.status,
           action:
             r.action ??
-            (inferred.status?.startsWith('4') && (r.temporary || DELAY_SUBJECT.test(mail.subject))
-              ? 'delayed'
-              : 'failed'),
+            (inferred.status?.startsWith('4') && (r.temporary || delayNotice) ? 'delayed' : 'failed'),
           diagnostic: r.diagnostic.slice(0, 1000) || undefined,
           remoteMta: r.remoteMta,
           reason: inferred.reason ?? undefined,
@@ -88,7 +84,12 @@ export function classify(mail: ParsedMail): Classification {
 
   const auto = detectAutoReply(mail);
   if (auto) return { kind: auto.kind, evidence: auto.evidence };
-  return { kind: 'message', evidence: plainEvidence ? ['bounce-like, but no failed recipient found'] : [] };
+  const bulk = bulkInfo(mail);
+  return {
+    kind: 'message',
+    evidence: plainEvidence ? ['bounce-like, but no failed recipient found'] : [],
+    ...(bulk ? { bulk } : {}),
+  };
 }
 
 /**

@@ -7,6 +7,7 @@
 import { bracketedMessageIdInText } from '../message-id.js';
 import type { ParsedMail } from '../types.js';
 import { parseFieldBlock } from './dsn.js';
+import { returnedOriginalOffset } from './plaintext/boundaries.js';
 
 const RETURNED_TYPES = new Set([
   'message/rfc822',
@@ -30,11 +31,41 @@ export function findOriginalMessageId(mail: ParsedMail, body: string): string | 
     const id = messageIdFromHeaderBlock(part.text.replace(/^\s+/, ''));
     if (id) return id;
   }
+  const quoted = messageIdOfQuotedOriginal(body);
+  if (quoted) return quoted;
   const own = bracketedMessageIdInText(mail.messageId);
   // A quoted header line, possibly indented or prefixed with "> " (quoted originals in plain text).
   for (const m of body.matchAll(/^[ \t>|]*message-id[ \t]*:[ \t]*\n?[ \t]*(\S.*)$/gim)) {
     const id = bracketedMessageIdInText(m[1]);
     if (id && id !== own) return id;
+  }
+  return undefined;
+}
+
+/**
+ * The Message-ID line of the header block that follows the separator a plain-text bounce puts
+ * before the returned message (Exim "------ This is a copy of the message, including all the
+ * headers. ------", qmail "--- Below this line is a copy of the message.", Sendmail "-----
+ * Original message follows -----", IMail "Original message follows.", ...; see
+ * ./plaintext/boundaries.ts), its lines possibly indented or quoted with "> ". Found there it
+ * belongs to the returned message even when it equals the bounce's own Message-Id (anonymised
+ * samples do that), since the bounce's own header is not part of its body.
+ */
+function messageIdOfQuotedOriginal(body: string): string | undefined {
+  const at = returnedOriginalOffset(body);
+  if (at >= body.length) return undefined;
+  const lines = body.slice(at).split('\n').slice(0, 200);
+  // The region opens with the separator line, or (no separator) with the first header line.
+  let i = /^[ \t>|]*[a-z0-9-]+[ \t]*:/i.test(lines[0] ?? '') ? 0 : 1;
+  while (i < lines.length && /^[ \t>|]*$/.test(lines[i]!)) i++;
+  for (; i < lines.length; i++) {
+    const line = lines[i]!.replace(/^[ \t]*(?:[>|][ \t]?)*/, '');
+    if (line.trim() === '') break;
+    const m = /^message-id[ \t]*:[ \t]*(.*)$/i.exec(line);
+    if (!m) continue;
+    const value = m[1]!.trim() || (lines[i + 1] ?? '').trim();
+    const id = bracketedMessageIdInText(value);
+    if (id) return id;
   }
   return undefined;
 }

@@ -14,6 +14,14 @@ export function debugInfo(decision: Decision, importantReason?: string): string 
       `bounce: ${decision.bounce.permanent ? 'permanent' : decision.bounce.permanent === false ? 'temporary' : 'unknown'}${r ? `; ${r}` : ''}${decision.bounce.originalMessageId ? `; original ${decision.bounce.originalMessageId}` : ''}`,
     );
   }
+  // List or bulk traffic stays a message; say why it is marked so an agent can filter on it.
+  if (c.bulk) {
+    const parts = [
+      c.bulk.list ? `list ${c.bulk.list}` : '',
+      c.bulk.precedence ? `precedence ${c.bulk.precedence}` : '',
+    ];
+    lines.push(`bulk: ${parts.filter(Boolean).join('; ')}`);
+  }
   const t = decision.thread;
   lines.push(
     `thread: ${t.matchedBy}${t.parentMessageId ? ` parent ${t.parentMessageId}` : ''}${t.ticketId === undefined ? '' : ` ticket ${t.ticketId}`}`,

@@ -6,8 +6,10 @@
 import { courier } from './courier.js';
 import { domino } from './domino.js';
 import { exchange2003 } from './exchange2003.js';
+import { exchange2007 } from './exchange2007.js';
 import { exim } from './exim.js';
 import { fml } from './fml.js';
+import { opensmtpd } from './opensmtpd.js';
 import { googleGroups } from './google-groups.js';
 import { auEzweb } from './au-ezweb.js';
 import { postfix } from './postfix.js';
@@ -33,4 +35,6 @@ export const FAMILIES: PlainRecogniser<unknown>[] = [
   domino,
   courier,
   exchange2003,
+  exchange2007,
+  opensmtpd,
 ];

@@ -6,6 +6,7 @@ import type { ParsedMail } from '../../types.js';
 import { headerValues } from '../../parse/header-block.js';
 import { bodyText, findAddresses, isSystemAddress, phrases, squash } from '../text.js';
 import { returnedOriginalOffset } from './boundaries.js';
+import { DELAY_SUBJECT, DELAY_WORDING } from './delay.js';
 import { FAMILIES } from './families.js';
 import { parseGeneric } from './generic.js';
 import { fromMailSystem } from './sender.js';
@@ -149,8 +150,9 @@ function evidenceOf(ctx: PlainContext, family: PlainRecogniser<unknown> | undefi
   const failed = headerValues(ctx.mail.headers, 'x-failed-recipients');
   if (failed.length) return [`X-Failed-Recipients: ${failed.join(', ')}`];
   const systemSender = fromMailSystem(ctx);
-  const subject = BOUNCE_SUBJECT.test(ctx.subject);
-  const wording = FAILURE_WORDING.test(ctx.head);
+  // Delay warnings without a DSN part are reports too (Postfix, Exim, Sendmail, Exchange, Gmail).
+  const subject = BOUNCE_SUBJECT.test(ctx.subject) || DELAY_SUBJECT.test(ctx.subject);
+  const wording = FAILURE_WORDING.test(ctx.head) || DELAY_WORDING.test(ctx.head);
   const replyish = REPLY_PREFIX.test(ctx.subject) && !subject;
   // A person's reply that quotes a bounce keeps a person's From; only mail systems send bounces.
   const evidence: string[] = [];

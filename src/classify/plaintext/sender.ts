@@ -4,9 +4,13 @@
  */
 import type { PlainContext } from './types.js';
 
-/** Senders that are mail systems (RFC 5321 postmaster, the traditional MAILER-DAEMON, vendors). */
+/**
+ * Senders that are mail systems (RFC 5321 postmaster, the traditional MAILER-DAEMON, vendors;
+ * "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e" is the system mailbox Exchange and
+ * Office 365 send their reports from).
+ */
 export const SYSTEM_SENDER =
-  /^(mailer-daemon|mailer_daemon|mail-daemon|maildaemon|postmaster|post_master|mail\.?delivery|mailadmin|mail-?admin|mmdf|smtp-gateway|bounce[s]?|daemon|no-?reply|nobody|root|double-bounce|sysadmin|system)\b/i;
+  /^(mailer-daemon|mailer_daemon|mail-daemon|maildaemon|postmaster|post_master|mail\.?delivery|mailadmin|mail-?admin|mmdf|smtp-gateway|bounce[s]?|daemon|no-?reply|nobody|root|double-bounce|sysadmin|system|microsoftexchange[0-9a-f]{32})\b/i;
 export const SYSTEM_NAME =
   /mail delivery (system|subsystem|service)|mailer[- ]daemon|postmaster|system administrator|mail administrator|mail system|delivery (subsystem|status)|mail(er)? (delivery )?daemon|\bNDR\b/i;
 
