@@ -5,9 +5,9 @@ const USAGE = `mail2ticket: turn incoming email into SuperOffice Service ticket 
 
 usage:
   mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] PATH...
-  mail2ticket run --config FILE
-  mail2ticket sandbox [--port N] [--seed PATH...]
-  mail2ticket config check FILE
+  mail2ticket run --config FILE [--log-level LEVEL]
+  mail2ticket sandbox [--port N] [--host ADDR] [--tenant NAME] [--config FILE] [--seed PATH...]
+  mail2ticket config check [--no-connect] FILE
   mail2ticket demo
   mail2ticket --version | --help
 `;
