@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
-import { Dovecot, dovecotAvailable, opensslAvailable } from './helpers/dovecot.js';
+import { DOVECOT_PART, Dovecot, OPENSSL_PART } from './helpers/dovecot.js';
+import { realPartsAvailable } from './helpers/real-parts.js';
 import {
   allDocBlocks,
   classifyBlock,
@@ -533,7 +534,7 @@ const docs = [
 
 for (const file of docs) {
   const session = new DocSession(file);
-  const skip = session.needsDovecot && !(dovecotAvailable() && opensslAvailable());
+  const skip = session.needsDovecot && !realPartsAvailable(import.meta.url, DOVECOT_PART, OPENSSL_PART);
   describe.skipIf(skip)(`${file}: its examples run as written (built CLI, sandbox, Dovecot)`, () => {
     beforeAll(async () => {
       await session.setup();
