@@ -74,6 +74,7 @@ const idIs = (e: Elem, id: string) => e.attribs.id === NAME_PREFIX + id;
 
 /** Minimal entity decoding for matching phrases (the DOM keeps entities raw so it round-trips). */
 function decode(s: string): string {
+  if (!s.includes('&') && !s.includes('\u00a0')) return s;
   return s
     .replace(/&nbsp;|&#160;|&#xa0;/gi, ' ')
     .replace(/&lt;/gi, '<')
@@ -98,7 +99,10 @@ function linesOf(node: Node, max = 4000): string[] {
       if (n.name === 'style') return;
       const block = BLOCK.has(n.name);
       if (block) out += '\n';
-      for (const c of n.children) walk(c as Node);
+      for (const c of n.children) {
+        if (out.length > max) break;
+        walk(c as Node);
+      }
       if (block) out += '\n';
     }
   };
