@@ -159,6 +159,28 @@ export interface Decision {
   classification: Classification;
   bounce?: BounceInfo;
   thread: ThreadDecision;
+  /** The new part of the mail, its signature and its quoted history (src/reply/, docs/bodies.md). */
+  reply?: ReplyDecision;
   /** Problems that did not stop mapping (truncations, fallbacks, parse oddities). */
   notes: string[];
+}
+
+/**
+ * How a mail splits into its new part, signature and quoted history (src/reply/). Recorded for every
+ * mail whatever `body.quotedText` says; Body and HtmlBody change only under `mark`/`strip`.
+ */
+export interface ReplyDecision {
+  /** The new text, without the signature and without quoted history. The whole text when nothing
+   * was split off (`none`, `uncertain:*`, `skipped:*`). */
+  visibleText: string;
+  signature?: string;
+  /** Present when quoted history was found: `from` is the offset in Body where it starts (null when
+   * only the HTML showed it and its text could not be located in Body); `header` is the
+   * attribution line or Outlook header that opened it. */
+  quoted?: { from: number | null; header?: string };
+  /** How: `text:quote-header(de)`, `text:outlook-header(en)+interleaved`, `html:gmail_quote`, `none`,
+   * `none:forward`, `uncertain:empty-new-part`, `skipped:bounce`, ... */
+  method: string;
+  /** The HTML split's own method when the mail has HTML and Body is its text part. */
+  htmlMethod?: string;
 }

@@ -12,6 +12,10 @@ export const bodyConfigSchema = z
     /** <style> blocks: `filter` keeps their rules scoped to the mail and filtered to the same safe
      * properties as inline styles; `drop` removes them. */
     styleBlocks: z.enum(['filter', 'drop']).default('filter'),
+    /** Quoted history and signatures (src/reply/): `keep` leaves Body and HtmlBody whole, `mark`
+     * wraps them in HtmlBody in muted `m2t-quoted`/`m2t-signature` elements, `strip` keeps only the
+     * new part and the signature, and only when the split is certain. */
+    quotedText: z.enum(['keep', 'mark', 'strip']).default('keep'),
   })
   .strict();
 export type BodyConfig = z.infer<typeof bodyConfigSchema>;

@@ -204,6 +204,13 @@ export const NAME_PREFIX = 'm2t-';
 /** Class of the wrapper element every kept <style> rule is scoped under. */
 export const SCOPE_CLASS = 'm2t-mail';
 
+/**
+ * `body.quotedText: "mark"`: quoted history and signatures, wrapped by src/reply/html.ts in
+ * elements with these classes, shown muted. Scoped like every other rule; a mail's own class
+ * "quoted" becomes "m2t-quoted" too, which can only mute that mail's own text.
+ */
+export const REPLY_MARK_CSS = `.${SCOPE_CLASS} .m2t-quoted{opacity:0.6}.${SCOPE_CLASS} .m2t-signature{opacity:0.6;font-size:90%}`;
+
 // Selectors: simple ones only (type, class, id, attribute presence/equality, a few pseudo-classes,
 // combinators). Anything else (escapes, namespaces, unusual pseudo-elements) drops the rule.
 const SELECTOR_CHARS = /^[\w\-.#*>+~:,()[\]="' \t\n|^$]+$/;

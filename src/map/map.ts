@@ -4,6 +4,7 @@ import { Mail2TicketError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { formatAddress } from '../parse/addresses.js';
 import { messageIdOf } from '../message-id.js';
+import { splitReply } from '../reply/index.js';
 import { type MappedPayload, MappedPayloadSchema } from '../schema/entity.js';
 import type { Classification, Decision, MailAddress, ParsedMail, ThreadDecision } from '../types.js';
 import { debugInfo } from './debug-info.js';
@@ -54,6 +55,18 @@ export function prepareMail(
   const notes = [...mail.problems];
   const bodies = renderBodies(mail, { body: options.body, limits: options.limits });
   notes.push(...bodies.notes);
+  // The new part, signature and quoted history; Body/HtmlBody change only under body.quotedText.
+  const reply = splitReply({
+    kind: classification.kind,
+    subject: mail.subject,
+    senderName: mail.from?.name,
+    body: bodies.body,
+    htmlBody: bodies.htmlBody,
+    bodyIsTextPart: mail.text !== undefined && mail.text.trim() !== '',
+    mode: options.body.quotedText,
+    limits: options.limits,
+  });
+  notes.push(...reply.notes);
 
   // RFC 5322 makes Message-Id optional (3.6.4 "SHOULD"): without one the id is derived (derivedMessageId).
   const messageId = messageIdOf(mail);
@@ -85,8 +98,8 @@ export function prepareMail(
       Slevel: options.slevel,
       Type: bodies.type,
       MessageId: messageId,
-      Body: bodies.body,
-      HtmlBody: bodies.htmlBody,
+      Body: reply.body,
+      HtmlBody: reply.htmlBody,
       EmailHeader: mail.headerBlock,
       MailSorter: options.mailSorter,
       MessageCategory: classification.kind === 'bounce' ? 'Bounce' : 'Message',
@@ -100,6 +113,7 @@ export function prepareMail(
       createdAtSource,
       classification,
       ...(classification.bounce ? { bounce: classification.bounce } : {}),
+      reply: reply.decision,
       notes,
     },
     ...(important.reason ? { importantReason: important.reason } : {}),
