@@ -8,6 +8,7 @@ usage:
   mail2ticket preview [--config FILE] [--out FILE] PATH...
   mail2ticket run --config FILE [--log-level LEVEL]
   mail2ticket quarantine list|show ID|retry ID...|retry --all|drop ID [--yes] --config FILE
+  mail2ticket status --config FILE [--json]
   mail2ticket sandbox [--port N] [--host ADDR] [--tenant NAME] [--config FILE] [--seed PATH...]
   mail2ticket config check [--no-connect] FILE
   mail2ticket demo
@@ -34,6 +35,7 @@ const commands: Record<string, Command> = {
     }
   },
   quarantine: async (argv) => (await import('./commands/quarantine.js')).quarantineCommand(argv),
+  status: async (argv) => (await import('./commands/status.js')).statusCommand(argv),
   sandbox: async (argv) => (await import('./commands/sandbox.js')).sandboxCommand(argv),
   config: async (argv) => {
     if (argv[0] !== 'check') {
