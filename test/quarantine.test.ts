@@ -1,39 +1,13 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeQuarantine } from '../src/daemon/quarantine.js';
+import { cliAsync } from './helpers/cli-async.js';
+import { freePort } from './helpers/dovecot.js';
 import { type Sandbox, startSandbox } from './helpers/sandbox.js';
 
-const BIN = new URL('../bin/mail2ticket.js', import.meta.url).pathname;
 const MAIL = new URL('../fixtures/mail/001-plain-text-lf.eml', import.meta.url).pathname;
-
-/** The built CLI, asynchronously (the sandbox runs in this process and must keep answering). */
-function cli(
-  args: string[],
-  input?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end(input ?? '');
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('mail2ticket quarantine (built bin, against the sandbox)', () => {
   let sandbox: Sandbox;
@@ -74,7 +48,7 @@ describe('mail2ticket quarantine (built bin, against the sandbox)', () => {
           {
             name: 'support',
             host: '127.0.0.1',
-            port: await closedPort(),
+            port: await freePort(),
             tls: { mode: 'none' },
             auth: { type: 'password', user: 'support', password: 'secret-imap-password' },
           },
@@ -87,10 +61,10 @@ describe('mail2ticket quarantine (built bin, against the sandbox)', () => {
   });
 
   it('list and show', async () => {
-    expect((await cli(['quarantine', 'list', '--config', config])).stdout).toBe('nothing quarantined\n');
+    expect((await cliAsync(['quarantine', 'list', '--config', config])).stdout).toBe('nothing quarantined\n');
     quarantine(1);
     quarantine(2, 'E_MIME_MALFORMED');
-    const l = await cli(['quarantine', 'list', '--config', config]);
+    const l = await cliAsync(['quarantine', 'list', '--config', config]);
     expect(l.code).toBe(0);
     expect(l.stdout.split('\n')).toEqual([
       'support/1700000000-1  2025-03-01T10:01:00.000Z  E_API_REJECTED  the API said no </script> (1)',
@@ -98,20 +72,20 @@ describe('mail2ticket quarantine (built bin, against the sandbox)', () => {
       '2 quarantined',
       '',
     ]);
-    const s = await cli(['quarantine', 'show', 'support/1700000000-2', '--config', config]);
+    const s = await cliAsync(['quarantine', 'show', 'support/1700000000-2', '--config', config]);
     expect(s.code).toBe(0);
     expect(s.stdout).toContain('mailbox:       support (folder INBOX, UID 2, UIDVALIDITY 1700000000)');
     expect(s.stdout).toContain(`message-id:    ${messageId}`);
     expect(s.stdout).toMatch(/^subject: +\S/m);
     expect(s.stdout).toContain('code:          E_MIME_MALFORMED');
     expect(s.stdout).toContain('on the server: left in place, unread');
-    const missing = await cli(['quarantine', 'show', 'support/1-99', '--config', config]);
+    const missing = await cliAsync(['quarantine', 'show', 'support/1-99', '--config', config]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^mail2ticket quarantine: no quarantined mail support\/1-99 under .*\n$/);
   });
 
   it('retry runs the mail live: accepted, removed, the server action reported (owed: IMAP is down)', async () => {
-    const r = await cli(['quarantine', 'retry', 'support/1700000000-1', '--config', config]);
+    const r = await cliAsync(['quarantine', 'retry', 'support/1700000000-1', '--config', config]);
     expect(r.code, r.stderr).toBe(0);
     // The state has never seen this mailbox (no daemon ran here): no UIDVALIDITY to trust, so by hand.
     expect(r.stdout).toMatch(
@@ -122,22 +96,22 @@ describe('mail2ticket quarantine (built bin, against the sandbox)', () => {
     // The sandbox's message with this Message-Id was updated by the retry.
     const state = sandbox.state();
     expect(state.messages.some((m) => m.MessageId === messageId)).toBe(true);
-    const l = await cli(['quarantine', 'list', '--config', config]);
+    const l = await cliAsync(['quarantine', 'list', '--config', config]);
     expect(l.stdout).toContain('1 quarantined');
   });
 
   it('drop: refuses without --yes off a terminal, drops with --yes', async () => {
-    const no = await cli(['quarantine', 'drop', 'support/1700000000-2', '--config', config]);
+    const no = await cliAsync(['quarantine', 'drop', 'support/1700000000-2', '--config', config]);
     expect(no.code).toBe(2);
     expect(no.stderr).toBe(
       'mail2ticket quarantine: drop support/1700000000-2 needs --yes when not run on a terminal\n',
     );
     expect(existsSync(join(dir, 'state', 'quarantine', 'support', '1700000000-2.eml'))).toBe(true);
-    const yes = await cli(['quarantine', 'drop', 'support/1700000000-2', '--yes', '--config', config]);
+    const yes = await cliAsync(['quarantine', 'drop', 'support/1700000000-2', '--yes', '--config', config]);
     expect(yes.code).toBe(0);
     expect(yes.stdout).toBe('dropped support/1700000000-2\n');
-    expect((await cli(['quarantine', 'list', '--config', config])).stdout).toBe('nothing quarantined\n');
-    expect((await cli(['quarantine', 'retry', '--all', '--config', config])).stdout).toBe(
+    expect((await cliAsync(['quarantine', 'list', '--config', config])).stdout).toBe('nothing quarantined\n');
+    expect((await cliAsync(['quarantine', 'retry', '--all', '--config', config])).stdout).toBe(
       'nothing quarantined\n',
     );
   });
@@ -150,7 +124,7 @@ describe('mail2ticket quarantine (built bin, against the sandbox)', () => {
       ['quarantine', 'retry', '--config', config],
       ['quarantine', 'show', '../../etc/passwd', '--config', config],
     ]) {
-      const r = await cli(args);
+      const r = await cliAsync(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.split('\n')[0]).toMatch(/^mail2ticket quarantine: /);
       expect(r.stderr).not.toMatch(/\n\s+at /);

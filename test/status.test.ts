@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,21 +6,10 @@ import { StateStore } from '../src/daemon/mailbox-state.js';
 import { writeQuarantine } from '../src/daemon/quarantine.js';
 import { Dovecot, dovecotAvailable, freePort } from './helpers/dovecot.js';
 import { Appender, mailboxFor, sourceFor, testMail } from './helpers/imap-fixtures.js';
+import { cliAsync } from './helpers/cli-async.js';
 import { type Sandbox, startSandbox } from './helpers/sandbox.js';
 
-const BIN = new URL('../bin/mail2ticket.js', import.meta.url).pathname;
 const available = dovecotAvailable(import.meta.url);
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe.skipIf(!available)('mail2ticket status (against Dovecot and the sandbox)', () => {
   let dovecot: Dovecot;
@@ -33,21 +21,12 @@ describe.skipIf(!available)('mail2ticket status (against Dovecot and the sandbox
   });
   const writeConfig = (name: string, overrides: Record<string, unknown> = {}) => {
     const path = join(dir, name);
-    const u = dovecot.users[0]!;
     writeFileSync(
       path,
       JSON.stringify({
         stateDir: join(dir, 'state'),
         api: api(),
-        mailboxes: [
-          {
-            name: 'main',
-            host: '127.0.0.1',
-            port: dovecot.port,
-            tls: { mode: 'none' },
-            auth: { type: 'password', user: u.user, password: u.password },
-          },
-        ],
+        mailboxes: [mailboxFor(dovecot)],
         ...overrides,
       }),
     );
@@ -85,7 +64,7 @@ describe.skipIf(!available)('mail2ticket status (against Dovecot and the sandbox
   });
 
   it('all well: exit 0, and the JSON names every field per mailbox', async () => {
-    const r = await cli(['status', '--config', writeConfig('ok.json'), '--json']);
+    const r = await cliAsync(['status', '--config', writeConfig('ok.json'), '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report).toEqual({
@@ -107,7 +86,7 @@ describe.skipIf(!available)('mail2ticket status (against Dovecot and the sandbox
         },
       ],
     });
-    const text = await cli(['status', '--config', writeConfig('ok.json')]);
+    const text = await cliAsync(['status', '--config', writeConfig('ok.json')]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('main (INBOX): last UID done 1, backlog 3, deferred 1, quarantined 0');
     expect(text.stdout.trim().split('\n').at(-1)).toBe('all well');
@@ -131,32 +110,24 @@ describe.skipIf(!available)('mail2ticket status (against Dovecot and the sandbox
         serverAction: 'left in place, unread',
       },
     );
-    const q = JSON.parse((await cli(['status', '--config', cfg, '--json'])).stdout);
+    const q = JSON.parse((await cliAsync(['status', '--config', cfg, '--json'])).stdout);
     expect(q.ok).toBe(false);
     expect(q.mailboxes[0].quarantined).toBe(1);
     expect(q.mailboxes[0].attention).toEqual(['1 quarantined (see "mail2ticket quarantine list")']);
-    expect((await cli(['status', '--config', cfg])).code).toBe(1);
+    expect((await cliAsync(['status', '--config', cfg])).code).toBe(1);
 
     const deadApi = writeConfig('dead-api.json', {
       api: { ...api(), baseUrl: `http://127.0.0.1:${await freePort()}/api` },
     });
-    const a = await cli(['status', '--config', deadApi, '--json']);
+    const a = await cliAsync(['status', '--config', deadApi, '--json']);
     expect(a.code).toBe(1);
     expect(JSON.parse(a.stdout).api.ok).toBe(false);
 
     const u = dovecot.users[0]!;
     const deadImap = writeConfig('dead-imap.json', {
-      mailboxes: [
-        {
-          name: 'main',
-          host: '127.0.0.1',
-          port: await freePort(),
-          tls: { mode: 'none' },
-          auth: { type: 'password', user: u.user, password: u.password },
-        },
-      ],
+      mailboxes: [mailboxFor(dovecot, { port: await freePort() })],
     });
-    const i = await cli(['status', '--config', deadImap, '--json']);
+    const i = await cliAsync(['status', '--config', deadImap, '--json']);
     expect(i.code).toBe(1);
     const mb = JSON.parse(i.stdout).mailboxes[0];
     expect(mb.imap.ok).toBe(false);
@@ -165,7 +136,7 @@ describe.skipIf(!available)('mail2ticket status (against Dovecot and the sandbox
   });
 
   it('usage: exit 2 with one line', async () => {
-    const r = await cli(['status']);
+    const r = await cliAsync(['status']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       'mail2ticket status: --config FILE is required\nusage: mail2ticket status --config FILE [--json]\n',
