@@ -163,6 +163,20 @@ describe('cause 1: bare-CR line endings', () => {
     expect(mail.text?.trim()).toBe('body');
   });
 
+  it('a bare CR at the start of a line of an LF mail is not the empty line that ends the header', async () => {
+    const raw = Buffer.from(
+      'From: a@example.com\nSubject: one\n\r two\nMessage-ID: <y@example.com>\n\nbody\n',
+    );
+    const mail = await parseMail(raw);
+    // the stray CR reads as a space, like the one inside a line
+    expect([mail.subject, mail.messageId, mail.text?.trim()]).toEqual([
+      'one  two',
+      '<y@example.com>',
+      'body',
+    ]);
+    expect(mail.problems).toEqual([]);
+  });
+
   it('lines ending in CR CR LF (CRLF converted twice) keep one line each', async () => {
     const raw = Buffer.from(
       'From: a@example.com\r\r\nSubject: doubled\r\r\nMessage-ID: <d@example.com>\r\r\n\r\r\nbody\r\r\n',

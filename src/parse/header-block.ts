@@ -111,7 +111,9 @@ export function splitHeaderFields(
   for (const lineWithEnd of block.split(/(?<=\n)/)) {
     const line = lineWithEnd.replace(/\r?\n$/, '');
     if (line === '') continue;
-    if (line[0] === ' ' || line[0] === '\t') {
+    // a continuation starts with WSP (RFC 5322 2.2.3); a stray bare CR before the WSP (not allowed,
+    // 2.3, and left in place by line-endings.ts) does not make it a new field
+    if (line[0] === ' ' || line[0] === '\t' || (line[0] === '\r' && (line[1] === ' ' || line[1] === '\t'))) {
       if (current) {
         current.raw += line; // RFC 5322 2.2.3: unfolding removes only the CRLF
         currentLines!.push(lineWithEnd);

@@ -10,10 +10,11 @@ import { Transform, type TransformCallback } from 'node:stream';
  * as a line end; this does the same where it can tell that it is one.
  *
  * Which bare CRs are line ends (a "bare CR" is a CR not followed by LF):
- * - in the header section, a bare CR that is followed by what starts a header line (a field name
- *   and colon, RFC 5322 2.2, or WSP, a folded continuation 2.2.3), by another bare CR (the empty
- *   line that ends a CR-only header section), or by the end of the mail; and once one bare CR has
- *   ended a line, a bare CR at the start of the next line (that empty line). Any other bare CR in
+ * - in the header section, a bare CR after some text of its line that is followed by what starts
+ *   a header line (a field name and colon, RFC 5322 2.2, or WSP, a folded continuation 2.2.3), by
+ *   another bare CR (the empty line that ends a CR-only header section), or by the end of the
+ *   mail; and a bare CR at the start of a line that a bare CR ended (that empty line). A bare CR
+ *   at the start of a line that LF or CRLF ended is not an empty line. Any other bare CR in
  *   a header is data: RFC 5322 does not allow it, and reading it as a line end would cut the field
  *   (CPython's reading, which turns the rest of the header into body); header consumers fold it
  *   into a space;
@@ -153,7 +154,9 @@ export class LineEndingNormaliser extends Transform {
     const n1 = data[i + 1];
     if (n1 === undefined) return final ? 'end' : 'wait';
     if (n1 === 0x0a) return 'crlf';
-    if (this.lineEmpty && this.lastEndWasCr) return 'end';
+    // at the start of a line, a bare CR is the empty line only in a CR-only header; after an LF it
+    // is a stray (an LF mail's header ends with an LF empty line)
+    if (this.lineEmpty) return this.lastEndWasCr ? 'end' : 'data';
     if (n1 === 0x20 || n1 === 0x09) return 'end';
     if (n1 === 0x0d) {
       const n2 = data[i + 2];
