@@ -9,7 +9,7 @@ import { returnedOriginalOffset } from './boundaries.js';
 import { DELAY_SUBJECT, DELAY_WORDING } from './delay.js';
 import { FAMILIES } from './families.js';
 import { parseGeneric } from './generic.js';
-import { fromMailSystem } from './sender.js';
+import { fromListManager, fromMailSystem } from './sender.js';
 import type { PlainContext, PlainRecipient, PlainRecogniser } from './types.js';
 
 export type { PlainContext, PlainRecipient } from './types.js';
@@ -161,6 +161,8 @@ function evidenceOf(ctx: PlainContext, family: PlainRecogniser<unknown> | undefi
   if (family && (systemSender || subject || wording) && !replyish && !personal)
     evidence.push(`family ${family.name}`);
   if (systemSender && (subject || wording)) evidence.push(`system sender ${ctx.fromText.trim()}`);
+  // A list manager passing on (or writing) a failure notice: its bounce subject is the evidence.
+  else if (fromListManager(ctx) && subject && !replyish) evidence.push(`list manager ${ctx.fromText.trim()}`);
   if (evidence.length === 0) return null;
   if (subject) evidence.push(`subject "${ctx.subject.slice(0, 80)}"`);
   if (wording) evidence.push('failure wording');
