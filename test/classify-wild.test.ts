@@ -510,6 +510,21 @@ describe('one-line notices and bounces passed on by a mailing-list manager', () 
   });
 });
 
+describe('a VERP return address names the failed recipient', () => {
+  it("reads Mailman's '<list>-bounces+<mailbox>=<host>@' when the notice names nobody", async () => {
+    const c = await run(
+      {
+        ...DAEMON,
+        To: 'users-bounces+kim=example.org@lists.example.org',
+        Subject: 'Returned mail: see transcript for details',
+      },
+      'Your message could not be delivered: the mailbox is unavailable.\n',
+    );
+    expect(c.kind).toBe('bounce');
+    expect(c.bounce?.recipients.map((r) => r.address)).toEqual(['kim@example.org']);
+  });
+});
+
 describe('a delay warning in the body alone', () => {
   it('reads a neutral subject from a mail system with delay wording as delivery-delay', async () => {
     const c = await run(
