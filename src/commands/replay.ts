@@ -1,9 +1,12 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Config, defaultConfig, loadConfigFile } from '../config.js';
-import { Mail2TicketError, describeError } from '../errors.js';
+import { ApiGate, faultLine } from '../api/gate.js';
+import { describeError, type ErrorSummary, Mail2TicketError } from '../errors.js';
 import {
+  completeInOrder,
   completeMail,
+  MailOrder,
   type MailResult,
   type PipelineContext,
   type PreparedResult,
@@ -54,8 +57,29 @@ export async function replayCommand(argv: string[], io: ReplayIo = process): Pro
     const summary = await replay(args.paths, ctx.pipeline, args.out, io, { jobs: args.jobs });
     io.stderr.write(`${summary.format(args.dryRun ? [] : LIVE_OUTCOMES)}\n`);
     return 0;
+  } catch (err) {
+    if (!(err instanceof ApiFaultStop)) throw err;
+    // One line, naming the setting to check (issue 13 §2); the mails not done stay for the next run.
+    io.stderr.write(`mail2ticket: ${err.message}\n`);
+    return 1;
   } finally {
     await ctx.close();
+  }
+}
+
+/**
+ * Replay met an API fault (a wrong URL, rejected credentials, an unreachable host): it says nothing
+ * about the mail, so replay stops at once and quarantines nothing (issue 13 §2).
+ */
+export class ApiFaultStop extends Error {
+  constructor(
+    readonly fault: ErrorSummary,
+    readonly summary: Summary,
+  ) {
+    super(
+      `stopped: the API is at fault, nothing was quarantined (${summary.total} mails done before): ${faultLine(fault)}`,
+    );
+    this.name = 'ApiFaultStop';
   }
 }
 
@@ -127,32 +151,63 @@ export async function replay(
   ctx: PipelineContext,
   out: string | undefined,
   io: ReplayIo,
-  options: { jobs?: number; onResult?: (r: MailResult) => void } = {},
+  options: { jobs?: number; concurrency?: number; onResult?: (r: MailResult) => void } = {},
 ): Promise<Summary> {
   const summary = new Summary();
   const jobs = options.jobs ?? 1;
+  const concurrency = options.concurrency ?? ctx.concurrency ?? 1;
   const pool =
     jobs > 1 ? new (await import('../parallel/pool.js')).PreparePool(jobs, ctx.mapping) : undefined;
   const file: WriteStream | undefined = out ? createWriteStream(out) : undefined;
   const sink: NodeJS.WritableStream = file ?? io.stdout;
+  // Live mode judges a held mail's error: an API fault stops the run (see ApiFaultStop).
+  const gate = ctx.apply ? new ApiGate(ctx.probe ? { probe: (s) => ctx.probe!(s) } : {}) : undefined;
+  let fault: ErrorSummary | undefined;
+  const order = concurrency > 1 ? new MailOrder() : undefined;
+  // Each entry completes as soon as it is prepared (up to `concurrency` at once, ordered by
+  // MailOrder); the output is still written in source order.
   const window: Promise<PreparedResult | MailResult>[] = [];
+  const start = (pending: Promise<PreparedResult | MailResult>): Promise<PreparedResult | MailResult> => {
+    if (!order) return pending;
+    const ticket = order.reserve();
+    return pending.then(
+      (p) => {
+        if ('prepared' in p) return completeInOrder(p, ctx, ticket);
+        ticket.finish();
+        return p;
+      },
+      (err: unknown) => {
+        ticket.finish();
+        throw err;
+      },
+    );
+  };
   const emit = async (pending: Promise<PreparedResult | MailResult>) => {
     const prepared = await pending;
     const result = 'prepared' in prepared ? await completeMail(prepared, ctx) : prepared;
+    if (result.outcome === 'deferred' && gate && (fault !== undefined || (await gate.judge(result.error)))) {
+      // Not written: the mail is not done and says nothing about itself; the next run takes it.
+      fault ??= gateFault(gate);
+      return;
+    }
     summary.add(result);
     options.onResult?.(result);
     if (!sink.write(`${JSON.stringify(result)}\n`)) {
       await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
     }
   };
+  const windowSize = Math.max(jobs * WINDOW_PER_JOB, concurrency);
   try {
     for await (const input of readSources(paths)) {
+      if (fault) break;
       const ref = input.ref;
-      window.push(pool && ref ? pool.prepare({ ...input, ref }) : prepareInput(input, ctx));
-      if (window.length >= jobs * WINDOW_PER_JOB) await emit(window.shift()!);
+      window.push(start(pool && ref ? pool.prepare({ ...input, ref }) : prepareInput(input, ctx)));
+      if (window.length >= windowSize) await emit(window.shift()!);
     }
+    // After a fault the mails in flight still finish (and are written when they succeeded).
     while (window.length) await emit(window.shift()!);
   } finally {
+    await gate?.stop();
     await pool?.close();
     if (file) {
       await new Promise<void>((resolve, reject) =>
@@ -160,5 +215,17 @@ export async function replay(
       );
     }
   }
+  if (fault) throw new ApiFaultStop(fault, summary);
   return summary;
+}
+
+/** The gate's view of the fault (what the probe answered), as an error summary. */
+function gateFault(gate: ApiGate): ErrorSummary {
+  const h = gate.health();
+  return {
+    code: h.code ?? 'E_API_HTTP',
+    message: h.reason ?? 'the API is at fault',
+    scope: 'api',
+    ...(h.setting ? { setting: h.setting } : {}),
+  };
 }
