@@ -29,7 +29,7 @@ const HOST = (body: string) =>
   `<p id="host-p">Host paragraph</p><a id="host-btn" class="btn">Host button</a>` +
   `<div id="ticket">${body}</div></body></html>`;
 
-const available = chromiumAvailable();
+const available = chromiumAvailable(import.meta.url);
 
 describe.skipIf(!available)('<style> blocks in a real browser', () => {
   let browser: Browser;

@@ -22,7 +22,7 @@ import {
  */
 
 const BATCH = 60;
-const available = chromiumAvailable();
+const available = chromiumAvailable(import.meta.url);
 const limits = { ...DEFAULT_LIMITS };
 
 interface Rendered {
@@ -48,6 +48,7 @@ async function produce(body: BodyConfig, encodings: readonly string[] = XSS_ENCO
 function sum(reports: RenderReport[]) {
   const total = (f: (r: RenderReport) => number) => reports.reduce((n, r) => n + f(r), 0);
   return {
+    rendered: total((r) => r.rendered),
     executions: total((r) => r.executions.length),
     dialogs: total((r) => r.dialogs.length),
     nonImageRequests: total((r) => r.nonImageRequests.length),
@@ -109,21 +110,34 @@ describe.skipIf(!available)('HtmlBody in headless Chromium', () => {
     expect(items.length).toBe(vectors.length * XSS_ENCODINGS.length);
     const { totals, failures, pages } = await renderAll(renderer, items);
     console.info(
-      `[browser-xss] vectors=${vectors.length} mails=${items.length} pages=${pages} ` +
+      `[browser-xss] vectors=${vectors.length} mails=${items.length} rendered=${totals.rendered} pages=${pages} ` +
         `executions=${totals.executions} dialogs=${totals.dialogs} nonImageRequests=${totals.nonImageRequests} ` +
         `popups=${totals.popups} navigations=${totals.navigations} domViolations=${totals.domViolations} ` +
         `imageRequests=${totals.imageRequests}`,
     );
+    // Precondition: every mail reached the page (a page that rendered nothing would be "clean").
+    expect(totals.rendered).toBe(items.length);
     expect(failures).toEqual([]);
     expect(totals.executions).toBe(0);
     expect(totals.dialogs).toBe(0);
     expect(totals.nonImageRequests).toBe(0);
   }, 600_000);
 
-  it('with remoteImages=block nothing at all is requested', async () => {
+  it('with remoteImages=block nothing at all is requested (the same mails under keep do request images)', async () => {
+    // Precondition: under keep these mails make the browser request images, so "none under block"
+    // is the policy at work, not a detector or a corpus that sees no images at all.
+    const kept = await produce(bodyConfigSchema.parse({ remoteImages: 'keep' }), ['html-8bit']);
+    const keep = await renderAll(renderer, kept);
     const items = await produce(bodyConfigSchema.parse({ remoteImages: 'block' }), ['html-8bit']);
     const { totals, failures } = await renderAll(renderer, items);
-    console.info(`[browser-xss] block policy: mails=${items.length} imageRequests=${totals.imageRequests}`);
+    console.info(
+      `[browser-xss] mails=${items.length}: keep policy imageRequests=${keep.totals.imageRequests}, ` +
+        `block policy imageRequests=${totals.imageRequests}`,
+    );
+    expect(keep.totals.rendered).toBe(kept.length);
+    expect(keep.totals.imageRequests).toBeGreaterThan(0);
+    expect(items.length).toBe(kept.length);
+    expect(totals.rendered).toBe(items.length);
     expect(failures).toEqual([]);
     expect(totals.imageRequests).toBe(0);
   }, 600_000);

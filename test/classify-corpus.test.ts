@@ -48,6 +48,15 @@ function kindMatches(entry: ManifestEntry, c: Classification): boolean {
   );
 }
 
+/**
+ * The manifest's permanence for a whole bounce, by the classifier's documented rule: permanent when
+ * any recipient failed permanently, temporary when none did but one failed temporarily, else unknown.
+ */
+function permanenceOf(entry: ManifestEntry): boolean | null {
+  const perms = entry.recipients.map((r) => r.permanent);
+  return perms.includes(true) ? true : perms.includes(false) ? false : null;
+}
+
 describe('classifier on the bounce corpus', () => {
   const results = new Map<string, Classification>();
 
@@ -61,12 +70,13 @@ describe('classifier on the bounce corpus', () => {
     expect(results.size).toBe(333);
   });
 
-  it('gets the kind, failed recipients and their status at or above the agreed figures', () => {
+  it('gets the kind, failed recipients, their status and the permanence at or above the agreed figures', () => {
     let kindOk = 0;
     let kindStrict = 0;
     let rcptTotal = 0;
     let rcptFound = 0;
     let statusOk = 0;
+    let bounces = 0;
     let permanentOk = 0;
     const misses: string[] = [];
     for (const e of manifest) {
@@ -75,6 +85,11 @@ describe('classifier on the bounce corpus', () => {
       else misses.push(`${e.file}: kind ${c.kind}, manifest ${e.kind}`);
       if (c.kind === e.kind) kindStrict++;
       if (e.kind !== 'bounce') continue;
+      bounces++;
+      // The classifier's own verdict (bounce.permanent), against the manifest's per-recipient one.
+      const expected = permanenceOf(e);
+      if ((c.bounce?.permanent ?? null) === expected) permanentOk++;
+      else misses.push(`${e.file}: permanent ${c.bounce?.permanent}, manifest ${expected}`);
       const used = new Set<object>();
       for (const r of e.recipients) {
         rcptTotal++;
@@ -90,24 +105,30 @@ describe('classifier on the bounce corpus', () => {
         rcptFound++;
         if (got.status === r.status) statusOk++;
         else misses.push(`${e.file}: ${r.address} status ${got.status}, manifest ${r.status}`);
-        if ((got.status?.startsWith('5') ?? null) === r.permanent) permanentOk++;
       }
     }
     const pct = (n: number, d: number) => `${((100 * n) / d).toFixed(1)}%`;
     console.log(
       [
         `bounce corpus: ${manifest.length} files`,
-        `  kind correct:              ${kindOk}/${manifest.length} = ${pct(kindOk, manifest.length)} (exact kind names: ${pct(kindStrict, manifest.length)})`,
+        `  kind correct:              ${kindOk}/${manifest.length} = ${pct(kindOk, manifest.length)} (exact kind names: ${kindStrict} = ${pct(kindStrict, manifest.length)})`,
         `  recipient address recall:  ${rcptFound}/${rcptTotal} = ${pct(rcptFound, rcptTotal)}`,
         `  status equal:              ${statusOk}/${rcptTotal} = ${pct(statusOk, rcptTotal)}`,
-        `  permanence equal:          ${permanentOk}/${rcptTotal} = ${pct(permanentOk, rcptTotal)}`,
+        `  permanence equal:          ${permanentOk}/${bounces} = ${pct(permanentOk, bounces)} (bounce files)`,
         `  misses: ${misses.length}${process.env.FAIL_DETAILS === '1' ? '' : ' (FAIL_DETAILS=1 lists them: file, expected vs got)'}`,
         ...(process.env.FAIL_DETAILS === '1' ? misses.map((m) => `    ${m}`) : []),
       ].join('\n'),
     );
-    expect(kindOk / manifest.length).toBeGreaterThanOrEqual(0.99);
-    expect(rcptFound / rcptTotal).toBeGreaterThanOrEqual(0.97);
-    expect(statusOk / rcptTotal).toBeGreaterThanOrEqual(0.95);
+    // Each floor is today's figure minus one sample, so a single regression fails the test; raise
+    // a floor when the classifier gets better (the log above shows today's figures).
+    expect(manifest).toHaveLength(333);
+    expect(bounces).toBe(320);
+    expect(rcptTotal).toBe(336);
+    expect(kindOk).toBeGreaterThanOrEqual(332 - 1);
+    expect(kindStrict).toBeGreaterThanOrEqual(321 - 1);
+    expect(rcptFound).toBeGreaterThanOrEqual(331 - 1);
+    expect(statusOk).toBeGreaterThanOrEqual(323 - 1);
+    expect(permanentOk).toBeGreaterThanOrEqual(316 - 1);
   });
 
   it('joins bounces to the original message id when the bounce shows it', () => {
@@ -120,7 +141,8 @@ describe('classifier on the bounce corpus', () => {
     expect(results.get('lhost-qmail-17.eml')?.bounce?.originalMessageId).toBe(
       '<20240624090401.44656.qmail@nq.example.jp>',
     );
-    expect(withOriginal.length / manifest.filter((e) => e.kind === 'bounce').length).toBeGreaterThan(0.8);
+    // today 271 of 320; the floor is one sample below
+    expect(withOriginal.length).toBeGreaterThanOrEqual(271 - 1);
   });
 });
 

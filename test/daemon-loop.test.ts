@@ -69,20 +69,29 @@ function start(opts: {
   };
 }
 
-/** A processMail that records calls and checks the mail was not flagged before it was accepted. */
+/**
+ * A processMail that records calls and what it saw: whether the raw mail was a Buffer and whether
+ * the mail was already flagged or moved when the pipeline got it. Nothing is asserted in here (the
+ * loop turns a throw into a deferral, which would hide the failure): each test checks
+ * `rec.violations` after the loop.
+ */
 function recorder(
   source: FakeSource,
   decide: (meta: MailMeta, n: number) => ProcessResult | Promise<ProcessResult>,
 ) {
   const calls: MailMeta[] = [];
+  const violations: string[] = [];
   const fn: ProcessMail = async (raw, meta) => {
-    expect(Buffer.isBuffer(raw)).toBe(true);
+    if (!Buffer.isBuffer(raw)) violations.push(`uid ${meta.uid}: raw mail is not a Buffer`);
     const m = source.inbox().find((x) => x.uid === meta.uid);
-    expect(m?.flags.has('\\Seen')).toBe(false);
+    if (!m) violations.push(`uid ${meta.uid}: not in INBOX when processed (moved before acceptance)`);
+    else if (m.flags.size > 0) {
+      violations.push(`uid ${meta.uid}: flagged ${[...m.flags].join(' ')} before it was accepted`);
+    }
     calls.push(meta);
     return decide(meta, calls.filter((c) => c.uid === meta.uid).length);
   };
-  return { calls, fn };
+  return { calls, violations, fn };
 }
 
 describe('runMailbox with a fake source', () => {
@@ -92,10 +101,15 @@ describe('runMailbox with a fake source', () => {
     for (let i = 1; i <= 5; i++) source.deliver(`<m${i}@x>`);
     const rec = recorder(source, () => ({ outcome: 'updated', kind: 'message' }));
     const loop = start({ source, clock, processMail: rec.fn });
-    await until(() => rec.calls.length === 5 && source.log.length === 5, 'five mails done');
+    // Waits on the state, not on the flags, so a flag set too early reaches the assertions below.
+    const applied = (uid: number) => store.mailbox('box').get(uid)?.applied === 1;
+    await until(() => applied(5), 'five mails done');
     source.deliver('<m6@x>'); // arrives while waiting
-    await until(() => source.log.length === 6, 'new mail done');
+    await until(() => applied(6), 'new mail done');
     await loop.stop();
+    expect(rec.violations).toEqual([]);
+    // one flag per mail, each after its acceptance, in UID order
+    expect(source.log).toEqual([1, 2, 3, 4, 5, 6].map((u) => `seen ${u}`));
     expect(rec.calls.map((c) => c.uid)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(rec.calls[0]).toEqual({ mailbox: 'box', uid: 1, messageId: '<m1@x>' });
     expect(source.inbox().every((m) => m.flags.has('\\Seen'))).toBe(true);
@@ -119,6 +133,7 @@ describe('runMailbox with a fake source', () => {
     const loop = start({ source, clock, processMail: rec.fn });
     await until(() => source.log.includes('seen 1'), 'deferred mail finally accepted');
     await loop.stop();
+    expect(rec.violations).toEqual([]);
     // uid 2 was not held up by uid 1's failures
     expect(rec.calls.map((c) => c.uid)).toEqual([1, 2, 1, 1]);
     expect(store.mailbox('box').get(1)).toMatchObject({
@@ -142,6 +157,7 @@ describe('runMailbox with a fake source', () => {
     const loop = start({ source, clock, processMail: rec.fn, mailbox: { quarantineFolder: 'Quarantine' } });
     await until(() => (source.folders.get('Quarantine')?.length ?? 0) === 1, 'bad mail quarantined');
     await loop.stop();
+    expect(rec.violations).toEqual([]);
     expect(rec.calls.filter((c) => c.uid === 2)).toHaveLength(4); // maxAttempts
     expect(source.inbox().map((m) => m.messageId)).toEqual(['<ok1@x>', '<ok2@x>']);
     const base = join(dir, 'quarantine', 'box', '1000-2');
@@ -171,8 +187,14 @@ describe('runMailbox with a fake source', () => {
       processMail: rec.fn,
       mailbox: { afterSuccess: 'move', processedFolder: 'Done' },
     });
-    await until(() => source.inbox().length === 1 && source.log.length === 1, 'fine mail moved');
+    await until(
+      () =>
+        store.mailbox('box').get(2)?.applied === 1 && store.mailbox('box').get(1)?.status === 'quarantined',
+      'fine mail moved, the other quarantined',
+    );
     await loop.stop();
+    expect(rec.violations).toEqual([]);
+    expect(source.log).toEqual(['move 2 Done']);
     expect(source.folders.get('Done')?.map((m) => m.uid)).toEqual([2]);
     // no quarantineFolder: the mail stays where it is, unread, and is not retried
     expect(source.inbox()[0]).toMatchObject({ uid: 1 });
@@ -197,6 +219,7 @@ describe('runMailbox with a fake source', () => {
     });
     await until(() => store.mailbox('box').get(1)?.status === 'quarantined', 'quarantined by age');
     await loop.stop();
+    expect(rec.violations).toEqual([]);
     // tried at 0, 6, 12, 18 s; the attempt at 24 s is past the 20 s age limit
     expect(rec.calls).toHaveLength(5);
     const reason = JSON.parse(readFileSync(join(dir, 'quarantine', 'box', '1000-1.json'), 'utf8'));
@@ -212,6 +235,7 @@ describe('runMailbox with a fake source', () => {
     const loop = start({ source, clock, processMail: rec.fn });
     await until(() => source.log.length === 1, 'mail done after reconnects');
     await loop.stop();
+    expect(rec.violations).toEqual([]);
     // random() = 0.5 → 75 % of the step; steps 1, 2, 4, 8, 8, 8 s (capped at 8)
     expect(clock.sleeps.slice(0, 6)).toEqual([750, 1500, 3000, 6000, 6000, 6000]);
     expect(loop.metrics.reconnects.get({ mailbox: 'box' })).toBe(6);
@@ -229,6 +253,7 @@ describe('runMailbox with a fake source', () => {
     const loop = start({ source, clock, processMail: rec.fn });
     await until(() => source.log.includes('seen 1'), 'owed flag applied after reconnect');
     await loop.stop();
+    expect(rec.violations).toEqual([]);
     expect(rec.calls).toHaveLength(1);
     expect(source.opens).toBe(2);
     expect(store.mailbox('box').get(1)).toMatchObject({ status: 'done', applied: 1, attempts: 1 });
@@ -248,6 +273,7 @@ describe('runMailbox with a fake source', () => {
     source.resetUidValidity('2000');
     await until(() => source.inbox().every((m) => m.flags.has('\\Seen')), 'all flagged again');
     await loop.stop();
+    expect(rec.violations).toEqual([]);
     expect(rec.calls.map((c) => c.messageId)).toEqual(['<u1@x>', '<u2@x>', '<u3@x>']);
     const state = store.mailbox('box');
     expect(state.uidValidity).toBe('2000');

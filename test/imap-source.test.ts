@@ -7,7 +7,7 @@ import { createTokenProvider, parseTokenOutput } from '../src/imap/token-provide
 import { Dovecot, dovecotAvailable } from './helpers/dovecot.js';
 import { Appender, mailboxFor, sourceFor, testMail } from './helpers/imap-fixtures.js';
 
-const available = dovecotAvailable();
+const available = dovecotAvailable(import.meta.url);
 
 describe.skipIf(!available)('ImapMailSource against a real Dovecot', () => {
   let dovecot: Dovecot;

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapMailSource } from '../src/imap/source.js';
-import { Dovecot, dovecotAvailable, opensslAvailable } from './helpers/dovecot.js';
+import { DOVECOT_PART, Dovecot, OPENSSL_PART } from './helpers/dovecot.js';
+import { realPartsAvailable } from './helpers/real-parts.js';
 import { mailboxFor, sourceFor, testMail } from './helpers/imap-fixtures.js';
 
-const available = dovecotAvailable() && opensslAvailable();
+const available = realPartsAvailable(import.meta.url, DOVECOT_PART, OPENSSL_PART);
 
 describe.skipIf(!available)('IMAP TLS modes against a real Dovecot (ssl = required)', () => {
   let dovecot: Dovecot;

@@ -13,7 +13,7 @@ import type { ImapMailSource } from '../src/imap/source.js';
 import { Dovecot, dovecotAvailable } from './helpers/dovecot.js';
 import { Appender, mailboxFor, sourceFor, testMail } from './helpers/imap-fixtures.js';
 
-const available = dovecotAvailable();
+const available = dovecotAvailable(import.meta.url);
 
 /** The token an introspection request asks about: form body (post), query (get) or bearer header. */
 async function tokenOf(req: IncomingMessage): Promise<string> {

@@ -31,7 +31,7 @@ beforeEach(async () => {
   sb = await startSandbox();
   ticket = sb.store.addTicket({ Title: 'Printer on fire' }).TicketId;
   msg = sb.store.addMessage(ticket, { MessageId: '<m1@example.com>', Body: 'old', HtmlBody: '', ...KEPT });
-  ({ client } = await testClient(sandboxApiConfig(sb.url)));
+  ({ client } = await testClient(sandboxApiConfig(sb.apiUrl)));
 });
 afterEach(async () => {
   await client.close();
@@ -165,7 +165,7 @@ describe('failures', () => {
   it('retryable errors outlasting the budget defer the mail, never report it done', async () => {
     await client.close();
     ({ client } = await testClient(
-      sandboxApiConfig(sb.url, {
+      sandboxApiConfig(sb.apiUrl, {
         retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxTotalMs: 60_000 },
       }),
     ));

@@ -25,8 +25,9 @@ function ndjsonSink(lines: string[]): Writable {
 describe('live replay of every fixture against the sandbox', () => {
   it('with 10% of requests failing (500, 429, dropped), every mail ends updated and nothing is duplicated', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'm2t-live-replay-'));
-    const sb = await startSandbox({ seed: [FIXTURES] });
-    const { client, delays } = await testClient(sandboxApiConfig(sb.url));
+    // Served under a tenant, configured as the README shows it (`.../Cust12345/api`).
+    const sb = await startSandbox({ seed: [FIXTURES], tenant: 'Cust12345' });
+    const { client, delays } = await testClient(sandboxApiConfig(sb.apiUrl));
     const built = await buildContext(parseConfig({ stateDir }), {
       dryRun: false,
       threadApi: threadApiFor(client),

@@ -22,7 +22,17 @@ afterEach(async () => {
 });
 
 async function call(method: string, path: string, body?: unknown, h: Record<string, string> = headers) {
-  const res = await fetch(sb.url + path, {
+  return callOn(sb, method, path, body, h);
+}
+
+async function callOn(
+  on: Sandbox,
+  method: string,
+  path: string,
+  body?: unknown,
+  h: Record<string, string> = headers,
+) {
+  const res = await fetch(on.url + path, {
     method,
     headers: h,
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
@@ -42,12 +52,6 @@ describe('sandbox API', () => {
       (await call('GET', `/api/v1/TicketMessage/${msg}`, undefined, { authorization: wrong })).status,
     ).toBe(401);
     expect((await call('GET', `/api/v1/TicketMessage/${msg}`)).status).toBe(200);
-  });
-
-  it('serves the routes behind a tenant prefix too', async () => {
-    const r = await call('GET', `/Cust12345/api/v1/Ticket/${ticket}`);
-    expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ TicketId: ticket, Title: 'T', NumMessages: 1 });
   });
 
   it('400 for a PUT without a body, for a mismatched id and for an invalid entity; 404 for unknown ids', async () => {
@@ -91,7 +95,11 @@ describe('sandbox API', () => {
     ]);
     const bad = await call('GET', `/api/v1/TicketMessage?$filter=${encodeURIComponent("body contains 'x'")}`);
     expect(bad.status).toBe(400);
-    expect(parseFilter("messageId eq 'a\\\\b'")).toEqual({ column: 'messageId', value: 'a\\b' });
+    expect(parseFilter("messageId eq 'a\\\\b'")).toEqual({
+      column: 'messageId',
+      operator: 'equals',
+      value: 'a\\b',
+    });
   });
 
   it('resolves merged tickets (null for unknown) and creates messages by POST', async () => {
@@ -165,6 +173,195 @@ describe('seeding', () => {
       expect(s.tickets.find((t) => t.TicketId === byId.get('<one@x>')!.TicketId)?.Title).toBe('Help');
     } finally {
       await seeded.close();
+    }
+  });
+});
+
+/** SuperOffice's error body, exactly these four fields. */
+function expectSoError(json: unknown, errorType: string) {
+  expect(Object.keys(json as object).sort()).toEqual(['Error', 'ErrorMessage', 'ErrorSource', 'ErrorType']);
+  expect(json).toMatchObject({ Error: true, ErrorType: errorType });
+  expect((json as { ErrorMessage: unknown }).ErrorMessage).toBeTypeOf('string');
+  expect((json as { ErrorSource: unknown }).ErrorSource).toBeTypeOf('string');
+}
+
+describe('where the API is: exactly one base path', () => {
+  it('at the root: /api/v1 only; a tenant prefix, a doubled /api, empty segments, unknown routes and methods are 404s', async () => {
+    expect(sb.basePath).toBe('');
+    expect(sb.tenant).toBeUndefined();
+    expect(sb.apiUrl).toBe(`${sb.url}/api`);
+    expect((await call('GET', `/api/v1/Ticket/${ticket}`)).status).toBe(200);
+    expect((await call('GET', `/API/V1/Ticket/${ticket}`)).status).toBe(200);
+    const before = sb.state().counters.requests;
+    for (const [method, path] of [
+      ['GET', `/Cust12345/api/v1/Ticket/${ticket}`],
+      ['GET', `/api/api/v1/Ticket/${ticket}`],
+      ['GET', `/x/api/v1/TicketMessage/${msg}`],
+      ['PUT', `/Cust12345/api/v1/TicketMessage/${msg}`],
+      ['GET', `/api/v1//Ticket/${ticket}`],
+      ['GET', `/api/v1/Ticket/${ticket}/`],
+      ['GET', '/api/v1'],
+      ['GET', '/api/v1/'],
+      ['GET', `/v1/Ticket/${ticket}`],
+      ['GET', '/api/state/Cust12345'],
+      ['GET', '/'],
+    ] as const) {
+      // No credentials: a path that is not the API is a 404 before any auth check.
+      const r = await call(method, path, method === 'PUT' ? { EjMessageId: msg } : undefined, {});
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expectSoError(r.json, 'SoNotFoundException');
+    }
+    expect(sb.state().counters.requests).toBe(before);
+    // Under the right base path, what SuperOffice serves and the sandbox does not is a 404 too.
+    for (const [method, path] of [
+      ['DELETE', `/api/v1/TicketMessage/${msg}`],
+      ['PATCH', `/api/v1/TicketMessage/${msg}`],
+      ['PUT', '/api/v1/TicketMessage'],
+      ['GET', `/api/v1/TicketMessage/${msg}/Attachment`],
+      ['PUT', `/api/v1/Ticket/${ticket}`],
+      ['GET', '/api/v1/Agents/Ticket/ResolveTicketId'],
+      ['GET', '/api/v1/Nope'],
+    ] as const) {
+      const r = await call(method, path);
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expectSoError(r.json, 'SoNotFoundException');
+    }
+    expect(sb.store.messages.get(msg)).toBeDefined();
+  });
+
+  it('with a tenant: /{tenant}/api/v1 only, control routes and /api/state/{tenant} at the root', async () => {
+    const t = await startSandbox({ tenant: 'Cust12345' });
+    try {
+      expect(t.tenant).toBe('Cust12345');
+      expect(t.basePath).toBe('/Cust12345');
+      expect(t.apiUrl).toBe(`${t.url}/Cust12345/api`);
+      const tk = t.store.addTicket({ Title: 'T' }).TicketId;
+      const m = t.store.addMessage(tk, { MessageId: '<t@x>' });
+      expect((await callOn(t, 'GET', `/Cust12345/api/v1/Ticket/${tk}`)).status).toBe(200);
+      expect((await callOn(t, 'GET', `/cust12345/Api/V1/Ticket/${tk}`)).status).toBe(200);
+      const got = await callOn(t, 'GET', `/Cust12345/api/v1/TicketMessage/${m}`);
+      expect(got.json._Links.Self).toBe(`${t.url}/Cust12345/api/v1/TicketMessage/${m}`);
+      for (const path of [
+        `/api/v1/Ticket/${tk}`,
+        `/Cust12345/api/api/v1/Ticket/${tk}`,
+        `/Cust99999/api/v1/Ticket/${tk}`,
+        `/Cust12345/Cust12345/api/v1/Ticket/${tk}`,
+        `/x/Cust12345/api/v1/Ticket/${tk}`,
+        '/Cust12345/sandbox/state',
+        '/Cust12345/api/state/Cust12345',
+      ]) {
+        const r = await callOn(t, 'GET', path);
+        expect(r.status, path).toBe(404);
+        expectSoError(r.json, 'SoNotFoundException');
+      }
+      expect((await callOn(t, 'GET', '/sandbox/state', undefined, {})).status).toBe(200);
+
+      const state = await callOn(t, 'GET', '/api/state/Cust12345', undefined, {});
+      expect(state.status).toBe(200);
+      expect(state.json).toEqual({
+        ContextIdentifier: 'Cust12345',
+        Endpoint: `${t.url}/Cust12345`,
+        State: 'Running',
+        IsRunning: true,
+        ValidUntil: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
+        Api: t.apiUrl,
+      });
+      expect(Date.parse(state.json.ValidUntil)).toBeGreaterThan(Date.now());
+      const other = await callOn(t, 'GET', '/api/state/Cust1', undefined, {});
+      expect(other.status).toBe(404);
+      expectSoError(other.json, 'SoNotFoundException');
+      expect((await callOn(t, 'POST', '/api/state/Cust12345', {}, {})).status).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses a tenant that is not one path segment, or one the root already uses', async () => {
+    for (const tenant of ['', 'a/b', 'Cust 1', '../x', 'api', 'API', 'sandbox', 'Cust1?x']) {
+      await expect(startSandbox({ tenant }), tenant).rejects.toThrow(/invalid sandbox tenant/);
+    }
+  });
+});
+
+describe('OData archive list: what SuperOffice documents', () => {
+  let other: number;
+  beforeEach(() => {
+    other = sb.store.addMessage(ticket, { MessageId: "<b+c's@host.example>" });
+  });
+  const list = async (query: string) => call('GET', `/api/v1/TicketMessage?${query}`);
+  const ids = (r: { json: { value: { PrimaryKey: number }[] } }) => r.json.value.map((v) => v.PrimaryKey);
+
+  it('the documented lookup, verbatim and URL-encoded (%20 and + for spaces)', async () => {
+    const documented = "$select=ticketMessageId,ticketId,messageId&$filter=messageId is '<a@x>'&$top=5";
+    const r = await list(documented);
+    expect(r.status).toBe(200);
+    expect(r.json.value).toEqual([
+      {
+        PrimaryKey: msg,
+        EntityName: 'ticketmessage',
+        ticketMessageId: String(msg),
+        ticketId: String(ticket),
+        messageId: '<a@x>',
+      },
+    ]);
+    expect(ids(await list(`$filter=${encodeURIComponent("messageId is '<a@x>'")}`))).toEqual([msg]);
+    expect(ids(await list("$filter=messageId+is+'%3Ca%40x%3E'&$top=5"))).toEqual([msg]);
+    // A + that belongs to the value travels as %2B; a backslash-escaped ' inside the value.
+    expect(ids(await list(`$filter=${encodeURIComponent("messageId is '<b+c\\'s@host.example>'")}`))).toEqual(
+      [other],
+    );
+  });
+
+  it('operators =, eq, equals, is (exact), begins and contains, in any case', async () => {
+    for (const op of ['is', 'IS', '=', 'eq', 'Eq', 'equals', 'EQUALS']) {
+      expect(ids(await list(`$filter=${encodeURIComponent(`messageId ${op} '<a@x>'`)}`)), op).toEqual([msg]);
+    }
+    expect(ids(await list(`$filter=${encodeURIComponent("messageId='<a@x>'")}`))).toEqual([msg]);
+    expect(ids(await list(`$filter=${encodeURIComponent("messageId is '<a@x'")}`))).toEqual([]);
+    expect(ids(await list(`$filter=${encodeURIComponent("messageId begins '<b+'")}`))).toEqual([other]);
+    expect(ids(await list(`$filter=${encodeURIComponent("messageId Begins '<'")}`))).toEqual([msg, other]);
+    expect(ids(await list(`$filter=${encodeURIComponent("messageId contains 'host.example'")}`))).toEqual([
+      other,
+    ]);
+    expect(ids(await list(`$filter=${encodeURIComponent("messageId CONTAINS '@'")}&$top=1`))).toEqual([msg]);
+    // Ids: equality, quoted or bare.
+    expect(ids(await list(`$filter=${encodeURIComponent(`ticketMessageId eq ${other}`)}`))).toEqual([other]);
+    expect(ids(await list(`$filter=${encodeURIComponent(`ticketId = '${ticket}'`)}`))).toEqual([msg, other]);
+    expect(parseFilter("messageId contains 'a'")).toEqual({
+      column: 'messageId',
+      operator: 'contains',
+      value: 'a',
+    });
+  });
+
+  it('$select in any case and order, $top', async () => {
+    const r = await list(
+      `$select=MESSAGEID,TicketMessageId&$filter=${encodeURIComponent("messageId begins '<'")}&$top=1`,
+    );
+    expect(r.json.value).toEqual([
+      { PrimaryKey: msg, EntityName: 'ticketmessage', messageId: '<a@x>', ticketMessageId: String(msg) },
+    ]);
+    expect(ids(await list(`$filter=${encodeURIComponent("messageId begins '<'")}&$top=0`))).toEqual([]);
+  });
+
+  it('unknown columns, operators, bad values and a bad $top are 400s with SuperOffice’s error body', async () => {
+    for (const [what, query] of [
+      ['column', "$filter=body contains 'x'"],
+      ['column in $select', "$select=nope&$filter=messageId is '<a@x>'"],
+      ['operator', "$filter=messageId like '<a@x>'"],
+      ['operator', "$filter=messageId isNot '<a@x>'"],
+      ['operator', "$filter=messageId ne '<a@x>'"],
+      ['operator on an id', `$filter=ticketId contains '${ticket}'`],
+      ['unquoted string', '$filter=messageId is abc'],
+      ['bare number for a string', '$filter=messageId is 5'],
+      ['doubled quote (not SuperOffice’s escape)', "$filter=messageId is 'it''s'"],
+      ['two clauses', "$filter=messageId is '<a@x>' and ticketId eq 1"],
+      ['no filter', '$select=messageId'],
+      ['bad $top', "$filter=messageId is '<a@x>'&$top=five"],
+    ] as const) {
+      const r = await list(query.replace(/ /g, '%20'));
+      expect(r.status, what).toBe(400);
+      expectSoError(r.json, 'ODataException');
     }
   });
 });

@@ -10,6 +10,7 @@ import {
   TicketSchema,
 } from '../schema/entity.js';
 import { type AuthOptions, type AuthProvider, createAuth } from './auth.js';
+import { splitBaseUrl } from './base-url.js';
 import type { ApiConfig } from './config-schema.js';
 import {
   ApiError,
@@ -25,6 +26,7 @@ import { resolveTenant } from './tenant.js';
 import { AimdWindow } from './window.js';
 
 export type { MessageMatch };
+export { splitBaseUrl };
 
 /** Largest response body read; a ticket message with a big HTML body is a few MB. */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -70,13 +72,6 @@ interface RequestSpec<T> {
   route: RouteKind;
   parse: (json: unknown, what: string) => T;
   signal?: AbortSignal;
-}
-
-/** `https://host/Cust1/` and `https://host/Cust1/api/v1` both become origin + `/Cust1`. */
-export function splitBaseUrl(baseUrl: string): { origin: string; basePath: string } {
-  const u = new URL(baseUrl);
-  const basePath = u.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/i, '');
-  return { origin: u.origin, basePath };
 }
 
 interface Target {

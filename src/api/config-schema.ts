@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretRefSchema } from '../secrets.js';
+import { baseUrlProblem, NOT_HTTP_URL } from './base-url.js';
 
 /**
  * `api` section. Owned by the api module.
@@ -88,15 +89,25 @@ export const MAX_CONCURRENCY = 64;
 export const ENVIRONMENTS = ['sod', 'stage', 'online'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const httpUrl = z.url({ protocol: /^https?$/, error: NOT_HTTP_URL });
 
 export const apiConfigSchema = z
   .object({
     /**
-     * The tenant root, e.g. `https://sod.superoffice.com/Cust12345` or `https://host/SuperOffice`.
-     * A trailing `/api/v1` is accepted and ignored. Leave it out for Online with `tenant`.
+     * Where the API is, as the official clients take it: `https://sod.superoffice.com/Cust12345/api`
+     * (Onsite `https://host/SuperOffice/api`). The tenant root (`.../Cust12345`) and `.../api/v1`
+     * name the same API and are accepted too, with or without a trailing slash (src/api/base-url.ts);
+     * a query string, a fragment or a path inside the API is refused. Leave it out for Online with
+     * `tenant`.
      */
-    baseUrl: httpUrl.optional(),
+    baseUrl: z
+      .url({ protocol: /^https?$/, error: NOT_HTTP_URL })
+      .superRefine((url, ctx) => {
+        const problem = baseUrlProblem(url);
+        // z.url has reported a URL that is not one already.
+        if (problem && problem !== NOT_HTTP_URL) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     /**
      * SuperOffice Online: the tenant (`Cust12345`). Its endpoint is asked of
      * `GET {stateUrl}/api/state/{tenant}` and followed when SuperOffice moves the tenant.

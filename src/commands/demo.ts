@@ -24,10 +24,10 @@ export async function demoCommand(
   const sandbox = await startSandbox({ seed: [DEMO_MAIL] });
   const seeded = sandbox.state();
   io.stderr.write(
-    `Sandbox at ${sandbox.url}: ${seeded.messages.length} ticket messages on ${seeded.tickets.length} tickets.\n` +
+    `Sandbox at ${sandbox.apiUrl}: ${seeded.messages.length} ticket messages on ${seeded.tickets.length} tickets.\n` +
       'Replaying the same mail live against it ...\n',
   );
-  const config = parseConfig({ stateDir, api: { baseUrl: sandbox.url, auth: sandboxApiAuth() } });
+  const config = parseConfig({ stateDir, api: { baseUrl: sandbox.apiUrl, auth: sandboxApiAuth() } });
   const ctx = await buildLiveContext(config);
   const out = join(stateDir, 'replay.ndjson');
   try {

@@ -6,11 +6,11 @@ import {
   DEFAULT_SANDBOX_CREDENTIALS,
   type SandboxCredentials,
 } from '../sandbox/auth.js';
-import { startSandbox } from '../sandbox/server.js';
+import { checkTenant, startSandbox } from '../sandbox/server.js';
 import { checkPaths } from '../sources/index.js';
 
 export const SANDBOX_USAGE =
-  'usage: mail2ticket sandbox [--port N] [--host ADDR] [--config FILE] [--seed PATH...]';
+  'usage: mail2ticket sandbox [--port N] [--host ADDR] [--tenant NAME] [--config FILE] [--seed PATH...]';
 /** A fixed default so a config file's baseUrl can point at it; --port 0 picks a free one. */
 export const DEFAULT_SANDBOX_PORT = 8950;
 
@@ -22,6 +22,8 @@ export interface SandboxIo {
 export interface SandboxArgs {
   port: number;
   host: string;
+  /** Serve the API under `/{tenant}/api/v1` (e.g. Cust12345) instead of the root. */
+  tenant?: string;
   config?: string;
   seed: string[];
 }
@@ -32,6 +34,7 @@ export function parseSandboxArgs(argv: string[]): SandboxArgs {
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
+      tenant: { type: 'string' },
       config: { type: 'string' },
       seed: { type: 'string', multiple: true },
     },
@@ -45,17 +48,20 @@ export function parseSandboxArgs(argv: string[]): SandboxArgs {
   // `--seed a b c`: paths after the first --seed value arrive as positionals.
   const seed = [...(values.seed ?? []), ...positionals];
   if (positionals.length > 0 && !values.seed) throw new Error(`unexpected argument "${positionals[0]}"`);
+  if (values.tenant !== undefined) checkTenant(values.tenant);
   return {
     port,
     host: values.host ?? '127.0.0.1',
+    ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
     ...(values.config ? { config: values.config } : {}),
     seed,
   };
 }
 
 /**
- * `mail2ticket sandbox`: a local SuperOffice-compatible API (see src/sandbox/server.ts). Prints its URL
- * and runs until SIGINT/SIGTERM (or `stop` aborts). With --config, it accepts exactly the credentials
+ * `mail2ticket sandbox`: a local SuperOffice-compatible API (see src/sandbox/server.ts). Prints the URL
+ * to paste as `api.baseUrl` on stdout (`http://127.0.0.1:8950/api`, with `--tenant Cust12345`
+ * `http://127.0.0.1:8950/Cust12345/api`) and runs until SIGINT/SIGTERM (or `stop` aborts). With --config, it accepts exactly the credentials
  * that config's `api.auth` resolves to, so `replay --config` with the same file works against it.
  */
 export async function sandboxCommand(
@@ -84,7 +90,13 @@ export async function sandboxCommand(
 
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   try {
-    sandbox = await startSandbox({ port: args.port, host: args.host, credentials, seed: args.seed });
+    sandbox = await startSandbox({
+      port: args.port,
+      host: args.host,
+      credentials,
+      seed: args.seed,
+      ...(args.tenant !== undefined ? { tenant: args.tenant } : {}),
+    });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     io.stderr.write(
@@ -93,9 +105,13 @@ export async function sandboxCommand(
     return 1;
   }
   const r = sandbox.seedReport;
-  io.stdout.write(`${sandbox.url}\n`);
+  // stdout: exactly the api.baseUrl to paste (the official clients' form: they append v1/...).
+  io.stdout.write(`${sandbox.apiUrl}\n`);
   io.stderr.write(
-    `sandbox: SuperOffice-compatible API at ${sandbox.url}/api/v1 (state: ${sandbox.url}/sandbox/state)\n` +
+    `sandbox: SuperOffice-compatible API at ${sandbox.apiUrl}/v1/... (paste ${sandbox.apiUrl} as api.baseUrl; state: ${sandbox.url}/sandbox/state)\n` +
+      (sandbox.tenant !== undefined
+        ? `sandbox: tenant status: ${sandbox.url}/api/state/${sandbox.tenant}\n`
+        : '') +
       (credentials === DEFAULT_SANDBOX_CREDENTIALS ? 'sandbox: credentials: Basic sandbox:sandbox\n' : '') +
       (r
         ? `sandbox: seeded ${r.seeded} messages on ${r.tickets} tickets, ${r.skipped.length} unreadable\n`

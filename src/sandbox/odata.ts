@@ -1,32 +1,71 @@
 import type { Json, SandboxStore } from './store.js';
 
 /**
- * The slice of SuperOffice's OData archive query the sandbox understands: one clause
- * `<column> is '<value>'` (or `eq`) over messageId / ticketId / ticketMessageId, a `\'` escape inside
- * the literal, `$select` of archive columns and `$top`. Anything else is a 400, so a client relying on
- * more than this finds out here rather than against a tenant.
+ * The slice of SuperOffice's archive restriction language the sandbox understands: one clause
+ * `<column> <operator> <value>` over messageId / ticketId / ticketMessageId, `$select` of archive
+ * columns (any case, any order) and `$top`. Anything else is a 400 with SuperOffice's error body, so a
+ * client relying on more than this finds out here rather than against a tenant.
+ *
+ * The operators are the binary ones SuperOffice documents for archive restrictions ("Archive
+ * Restriction strings are OData or SQL-ish", superoffice-docs: Agents/Archive/GetAvailableEntities)
+ * that apply to one string or id: `=`, `eq`, `equals` and `is` (the documented Message-Id lookup is
+ * `messageId is '<abc@host>'`), and for strings `begins` and `contains` (`name begins 'Super'`,
+ * `name contains 'super'`). Operator names are matched case-insensitively (the same page writes
+ * `AND` and `and`). A string value is quoted with `'`, a `'` inside it escaped with a backslash
+ * (superoffice-api.md); an id may also be a bare number (`category = 3`). How SuperOffice collates
+ * is not documented: comparisons here are exact (ordinal), and the client re-checks rows anyway.
  */
 
 export class ODataError extends Error {}
 
+export type FilterOperator = 'equals' | 'begins' | 'contains';
+
 export interface Filter {
   column: 'messageId' | 'ticketId' | 'ticketMessageId';
+  operator: FilterOperator;
   value: string;
 }
 
 const COLUMNS = ['messageId', 'ticketId', 'ticketMessageId'] as const;
+const STRING_COLUMNS: readonly string[] = ['messageId'];
 /** Archive columns the sandbox can list, by lower-case name. */
 const LISTABLE = ['ticketMessageId', 'ticketId', 'messageId', 'author', 'createdAt', 'slevel', 'searchTitle'];
+
+const OPERATORS: Record<string, FilterOperator> = {
+  '=': 'equals',
+  eq: 'equals',
+  equals: 'equals',
+  is: 'equals',
+  begins: 'begins',
+  contains: 'contains',
+};
 
 export const DEFAULT_TOP = 50;
 export const MAX_TOP = 1000;
 
+/** One clause; `text` as decoded from the query string (`%xx` and `+` already undone). */
 export function parseFilter(text: string): Filter {
-  const m = /^\s*(\w+)\s+(is|eq)\s+'((?:[^'\\]|\\.)*)'\s*$/is.exec(text);
+  const m = /^\s*(\w+)\s*(=|\s[a-z]+\s)\s*(?:'((?:[^'\\]|\\.)*)'|(\d+))\s*$/is.exec(text);
   if (!m) throw new ODataError(`unsupported $filter: ${text.slice(0, 200)}`);
   const column = COLUMNS.find((c) => c.toLowerCase() === m[1]!.toLowerCase());
   if (!column) throw new ODataError(`unknown column in $filter: ${m[1]}`);
-  return { column, value: m[3]!.replace(/\\(.)/gs, '$1') };
+  const opName = m[2]!.trim();
+  const operator = OPERATORS[opName.toLowerCase()];
+  if (!operator) throw new ODataError(`unknown operator in $filter: ${opName}`);
+  const isString = STRING_COLUMNS.includes(column);
+  if (operator !== 'equals' && !isString) {
+    throw new ODataError(`operator ${opName} does not apply to the id column ${column}`);
+  }
+  if (m[4] !== undefined && isString) throw new ODataError(`${column} needs a quoted string, got ${m[4]}`);
+  const value = m[4] ?? m[3]!.replace(/\\(.)/gs, '$1');
+  return { column, operator, value };
+}
+
+export function matches(filter: Filter, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (filter.operator === 'begins') return value.startsWith(filter.value);
+  if (filter.operator === 'contains') return value.includes(filter.value);
+  return value === filter.value;
 }
 
 export function parseTop(text: string | null): number {
@@ -56,13 +95,16 @@ export function listMessages(store: SandboxStore, filter: Filter, select: string
   });
   const rows: Json[] = [];
   for (const [id, m] of store.messages) {
+    if (rows.length >= top) break;
     const value =
       filter.column === 'messageId'
-        ? m.entity.MessageId
+        ? typeof m.entity.MessageId === 'string'
+          ? m.entity.MessageId
+          : undefined
         : filter.column === 'ticketId'
           ? String(m.ticketId)
           : String(id);
-    if (value !== filter.value) continue;
+    if (!matches(filter, value)) continue;
     const row: Json = { PrimaryKey: id, EntityName: 'ticketmessage' };
     for (const c of cols) {
       const v =
@@ -74,7 +116,6 @@ export function listMessages(store: SandboxStore, filter: Filter, select: string
       row[c] = v === undefined || v === null ? '' : String(v);
     }
     rows.push(row);
-    if (rows.length >= top) break;
   }
   return { 'odata.metadata': 'sandbox', 'odata.nextLink': '', value: rows };
 }

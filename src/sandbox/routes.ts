@@ -125,7 +125,8 @@ export function route(store: SandboxStore, req: ApiRequest): ApiAnswer {
       store.replaceMessage(id, b.entity, t.id);
       return { status: 200, body: selectFields(store.renderMessage(id)!, select) };
     }
-    return soError(405, 'MethodNotAllowed', `${req.method} is not supported on TicketMessage`);
+    // PATCH and DELETE exist in SuperOffice but are not served here: not a route of this API.
+    return notFound(`Route ${req.method} /api/v1${req.path}`);
   }
 
   if (

@@ -20,10 +20,26 @@ export interface SandboxOptions {
   seed?: string[];
   faults?: Faults;
   logger?: Logger;
+  /**
+   * Serve the API under `/{tenant}/api/v1/...` (as SuperOffice Online does, e.g. `Cust12345`, or
+   * Onsite's `SuperOffice`) instead of at the root (`/api/v1/...`), and answer
+   * `GET /api/state/{tenant}` at the root. Exactly one of the two base paths is served.
+   */
+  tenant?: string;
 }
 
 export interface Sandbox {
+  /** The server root, e.g. `http://127.0.0.1:8950`: the control routes are `${url}/sandbox/...`. */
   url: string;
+  /**
+   * What to paste in `api.baseUrl`: `${url}/api`, or `${url}/Cust12345/api` with a tenant (the form
+   * the official clients take; they append `v1/...`).
+   */
+  apiUrl: string;
+  /** The tenant option, or undefined when the API is served at the root. */
+  tenant: string | undefined;
+  /** The path in front of `/api/v1`: '' or `/${tenant}`. */
+  basePath: string;
   port: number;
   store: SandboxStore;
   seedReport: SeedReport | undefined;
@@ -61,19 +77,67 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
+/** A tenant is one path segment, and not one the server root already uses. */
+export function checkTenant(tenant: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._~-]*$/.test(tenant) || /^(api|sandbox)$/i.test(tenant)) {
+    throw new Error(
+      `invalid sandbox tenant "${tenant}": one path segment of letters, digits, . _ ~ -, e.g. Cust12345`,
+    );
+  }
+}
+
+/** After `/api/v1`: one or more non-empty segments (no `//`, no trailing slash). */
+const API_PATH = /^(?:\/[^/]+)+$/;
+const STATE_ROUTE = /^\/api\/state\/([^/]+)$/i;
+/** How long a state answer is valid (SuperOffice's ValidUntil says when to ask again). */
+const STATE_VALID_MS = 60 * 60 * 1000;
+
 /**
  * A local HTTP server speaking the SuperOffice WebAPI routes mail2ticket uses (see routes.ts), with
  * an auth check, in-memory state (GET /sandbox/state dumps it; PUT /sandbox/faults sets faults) and
- * fault injection. API routes live under `/api/v1`, optionally behind a tenant prefix (`/Cust1/api/v1`).
+ * fault injection.
+ *
+ * Strict about where the API is: it is served under exactly one base path, `/api/v1` at the root or
+ * `/{tenant}/api/v1` with the tenant option (`api` and `v1` and the tenant matched case-insensitively,
+ * as IIS does). Anything else (`/api/v1` under another or a doubled prefix such as
+ * `/Cust12345/api/api/v1`, unknown routes, methods a route does not serve, empty path segments) is a
+ * 404 with SuperOffice's error body, before any credential check, and is not counted as an API request.
+ * The control routes stay at the server root; with a tenant, `GET /api/state/{tenant}` answers too.
  */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  if (opts.tenant !== undefined) checkTenant(opts.tenant);
+  const tenant = opts.tenant;
+  const basePath = tenant === undefined ? '' : `/${tenant}`;
+  const apiPrefix = `${basePath}/api/v1`.toLowerCase();
   let url = '';
-  const store = new SandboxStore(() => url);
+  const store = new SandboxStore(() => url + basePath);
   const faults = new FaultInjector();
   if (opts.faults) faults.set(opts.faults);
   let credentials = opts.credentials ?? DEFAULT_SANDBOX_CREDENTIALS;
   const log = opts.logger?.child({ component: 'sandbox' });
   const seedReport = opts.seed?.length ? await seedStore(store, opts.seed) : undefined;
+
+  const notFound = (method: string | undefined, path: string) =>
+    soError(404, 'SoNotFoundException', `Route ${method ?? 'GET'} ${path} not found`);
+
+  /** GET /api/state/{tenant}: the tenant's status, as SuperOffice's status service answers it. */
+  const tenantState = (name: string): ApiAnswer => {
+    if (tenant === undefined || name.toLowerCase() !== tenant.toLowerCase()) {
+      return soError(404, 'SoNotFoundException', `Tenant ${name} not found`);
+    }
+    const endpoint = `${url}/${tenant}`;
+    return {
+      status: 200,
+      body: {
+        ContextIdentifier: tenant,
+        Endpoint: endpoint,
+        State: 'Running',
+        IsRunning: true,
+        ValidUntil: new Date(Date.now() + STATE_VALID_MS).toISOString(),
+        Api: `${endpoint}/api`,
+      },
+    };
+  };
 
   const control = async (req: IncomingMessage, res: ServerResponse, path: string) => {
     if (req.method === 'GET' && path === '/sandbox/state')
@@ -86,15 +150,24 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         return send(res, soError(400, 'ArgumentException', (err as Error).message));
       }
     }
-    return send(res, soError(404, 'SoNotFoundException', `Route ${req.method} ${path} not found`));
+    return send(res, notFound(req.method, path));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const u = new URL(req.url ?? '/', 'http://sandbox');
-    if (u.pathname.startsWith('/sandbox/')) return control(req, res, u.pathname);
-    const at = u.pathname.toLowerCase().indexOf('/api/v1/');
-    if (at < 0) return send(res, soError(404, 'SoNotFoundException', `Route ${u.pathname} not found`));
-    const path = u.pathname.slice(at + '/api/v1'.length);
+    const pathname = u.pathname;
+    if (pathname.startsWith('/sandbox/')) return control(req, res, pathname);
+    const state = STATE_ROUTE.exec(pathname);
+    if (state && tenant !== undefined) {
+      if (req.method !== 'GET') return send(res, notFound(req.method, pathname));
+      return send(res, tenantState(state[1]!));
+    }
+    const lower = pathname.toLowerCase();
+    const path = pathname.slice(apiPrefix.length);
+    if (!lower.startsWith(`${apiPrefix}/`) || !API_PATH.test(path)) {
+      req.resume();
+      return send(res, notFound(req.method, pathname));
+    }
     const method = req.method ?? 'GET';
     store.counters.requests++;
 
@@ -147,6 +220,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   return {
     url,
+    apiUrl: `${url}${basePath}/api`,
+    tenant,
+    basePath,
     port,
     store,
     seedReport,

@@ -4,24 +4,25 @@
  * privilege separation needs `default_login_user = dovenull` and `default_internal_user = dovecot`,
  * and the mail files must belong to the `dovecot` user the static userdb maps everyone to.
  *
- * When CI=true a missing dovecot binary is a failure; elsewhere `dovecotAvailable()` lets a suite skip.
+ * When CI=true a missing dovecot binary is a failure; elsewhere `dovecotAvailable()` lets a suite skip,
+ * and the skip is listed at the end of the run (test/helpers/real-parts.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type RealPart, realPartsAvailable } from './real-parts.js';
 
 export const DOVECOT_BIN = process.env.DOVECOT_BIN ?? '/usr/sbin/dovecot';
 const DOVEADM_BIN = '/usr/bin/doveadm';
 
-export function dovecotAvailable(): boolean {
-  const ok = existsSync(DOVECOT_BIN);
-  if (!ok && process.env.CI === 'true') {
-    throw new Error(`CI=true but ${DOVECOT_BIN} is missing: install dovecot-imapd`);
-  }
-  return ok;
+export const DOVECOT_PART: RealPart = { name: 'dovecot', path: DOVECOT_BIN, install: 'dovecot-imapd' };
+
+/** Dovecot for the suite at `suiteUrl` (its import.meta.url): see realPartsAvailable. */
+export function dovecotAvailable(suiteUrl: string): boolean {
+  return realPartsAvailable(suiteUrl, DOVECOT_PART);
 }
 
 export interface DovecotUser {
@@ -52,14 +53,8 @@ export interface DovecotOptions {
 
 export const OPENSSL_BIN = process.env.OPENSSL_BIN ?? '/usr/bin/openssl';
 
-/** Whether `openssl` is there for `tls: true`; when CI=true its absence is a failure. */
-export function opensslAvailable(): boolean {
-  const ok = existsSync(OPENSSL_BIN);
-  if (!ok && process.env.CI === 'true') {
-    throw new Error(`CI=true but ${OPENSSL_BIN} is missing: install openssl`);
-  }
-  return ok;
-}
+/** `openssl`, needed for `tls: true`: pass it to realPartsAvailable with DOVECOT_PART. */
+export const OPENSSL_PART: RealPart = { name: 'openssl', path: OPENSSL_BIN, install: 'openssl' };
 
 /**
  * A throw-away CA and a server certificate signed by it, valid for IPs 127.0.0.1, 127.0.0.2 and DNS localhost

@@ -14,6 +14,8 @@ export class RecordingApi {
   readonly poison = new Set<string>();
   /** Message-Ids in the order their first PUT arrived. */
   readonly order: string[] = [];
+  /** Message-Id of every PUT that reached the store, in arrival order (repeats included). */
+  readonly putLog: string[] = [];
   requests = 0;
   /** Delay before answering a PUT (widens the window in which a kill lands mid-request). */
   delayMs = 0;
@@ -32,6 +34,7 @@ export class RecordingApi {
         if (this.poison.has(id)) return void res.writeHead(500).end('cannot store this one');
         if (!this.puts.has(id)) this.order.push(id);
         this.puts.set(id, (this.puts.get(id) ?? 0) + 1);
+        this.putLog.push(id);
         this.bodies.set(id, Buffer.concat(chunks).toString('utf8'));
         setTimeout(
           () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
