@@ -77,8 +77,8 @@ describe('doc examples: every fenced block of README.md and docs/*.md is classif
     expect(unknown).toEqual([]);
   });
 
-  it('docs/api.md TypeScript blocks are left to that document’s own test; nothing else is skipped', () => {
-    for (const b of ofKind('api-ts')) expect(b.file).toBe('docs/api.md');
+  it('library TypeScript blocks (docs/api.md, README) are left to the pack test; nothing else is skipped', () => {
+    for (const b of ofKind('api-ts')) expect(['docs/api.md', 'README.md']).toContain(b.file);
   });
 
   it.each(ofKind('fragment').map((b) => [b.where, b] as const))(
@@ -460,13 +460,17 @@ async function runLine(s: DocSession, cmd: ShellCommand): Promise<void> {
   }
   if (sub === 'config' && rest[0] === 'check') {
     const file = rest.at(-1)!;
+    const connect = !rest.includes('--no-connect');
+    // Without --no-connect, config check also probes the API: it must find the sandbox there.
+    if (connect && s.config().api) await s.ensureSandbox();
     const r = await s.cli(args);
     const n = (s.config().mailboxes ?? []).length;
     expect(r.code, `${ctx}\n${r.stdout}`).toBe(0);
     expect(r.stdout.trim().split('\n').at(-1)).toBe(`${file}: ok (${n} mailboxes)`);
-    if (!rest.includes('--no-connect')) {
+    if (connect) {
       const oks = r.stdout.split('\n').filter((l) => l.startsWith('ok: mailboxes.'));
       expect(oks.length, r.stdout).toBe(n);
+      if (s.config().api) expect(r.stdout, `${ctx}: the API probe`).toMatch(/^ok: api /m);
     }
     return;
   }

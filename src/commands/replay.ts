@@ -2,22 +2,14 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Config, defaultConfig, loadConfigFile } from '../config.js';
 import { Mail2TicketError, describeError } from '../errors.js';
-import {
-  completeMail,
-  type MailResult,
-  type PipelineContext,
-  type PreparedResult,
-  prepareInput,
-} from '../pipeline.js';
-import { checkPaths, readSources } from '../sources/index.js';
+import { ApiFaultStop, replayResults } from '../library/replay.js';
+import type { MailResult, PipelineContext } from '../pipeline.js';
+import { checkPaths } from '../sources/index.js';
 import { type BuiltContext, buildContext } from './context.js';
 import { LIVE_OUTCOMES, Summary } from './summary.js';
 
 export const REPLAY_USAGE =
   'usage: mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] PATH...';
-
-/** How many mails may be prepared ahead of the one being completed, per worker. */
-const WINDOW_PER_JOB = 4;
 
 export interface ReplayIo {
   stdout: NodeJS.WritableStream;
@@ -54,6 +46,11 @@ export async function replayCommand(argv: string[], io: ReplayIo = process): Pro
     const summary = await replay(args.paths, ctx.pipeline, args.out, io, { jobs: args.jobs });
     io.stderr.write(`${summary.format(args.dryRun ? [] : LIVE_OUTCOMES)}\n`);
     return 0;
+  } catch (err) {
+    if (!(err instanceof ApiFaultStop)) throw err;
+    // One line, naming the setting to check (issue 13 §2); the mails not done stay for the next run.
+    io.stderr.write(`mail2ticket: ${err.message}\n`);
+    return 1;
   } finally {
     await ctx.close();
   }
@@ -118,42 +115,31 @@ export function parseReplayArgs(argv: string[]): {
 
 /**
  * Run every mail under `paths` through the pipeline; write NDJSON in source order; return the counts.
- * With `jobs > 1` the mail-only work (parse, classify, bodies) runs in worker threads, a bounded
- * window ahead; threading, the API and the output stay on this thread, strictly in mail order,
- * so a reply always threads against the messages before it, exactly as with `jobs = 1`.
+ * The results come from the loop the library's `replay` yields (src/library/replay.ts).
  */
 export async function replay(
   paths: string[],
   ctx: PipelineContext,
   out: string | undefined,
   io: ReplayIo,
-  options: { jobs?: number; onResult?: (r: MailResult) => void } = {},
+  options: { jobs?: number; concurrency?: number; onResult?: (r: MailResult) => void } = {},
 ): Promise<Summary> {
   const summary = new Summary();
-  const jobs = options.jobs ?? 1;
-  const pool =
-    jobs > 1 ? new (await import('../parallel/pool.js')).PreparePool(jobs, ctx.mapping) : undefined;
   const file: WriteStream | undefined = out ? createWriteStream(out) : undefined;
   const sink: NodeJS.WritableStream = file ?? io.stdout;
-  const window: Promise<PreparedResult | MailResult>[] = [];
-  const emit = async (pending: Promise<PreparedResult | MailResult>) => {
-    const prepared = await pending;
-    const result = 'prepared' in prepared ? await completeMail(prepared, ctx) : prepared;
-    summary.add(result);
-    options.onResult?.(result);
-    if (!sink.write(`${JSON.stringify(result)}\n`)) {
-      await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
-    }
-  };
   try {
-    for await (const input of readSources(paths)) {
-      const ref = input.ref;
-      window.push(pool && ref ? pool.prepare({ ...input, ref }) : prepareInput(input, ctx));
-      if (window.length >= jobs * WINDOW_PER_JOB) await emit(window.shift()!);
+    const loop = {
+      jobs: options.jobs ?? 1,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    };
+    for await (const result of replayResults(paths, ctx, loop)) {
+      summary.add(result);
+      options.onResult?.(result);
+      if (!sink.write(`${JSON.stringify(result)}\n`)) {
+        await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+      }
     }
-    while (window.length) await emit(window.shift()!);
   } finally {
-    await pool?.close();
     if (file) {
       await new Promise<void>((resolve, reject) =>
         file.end((err?: Error | null) => (err ? reject(err) : resolve())),
