@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
 import { buildContext } from '../commands/context.js';
 import type { ErrorSummary } from '../errors.js';
-import { type MailResult, type Outcome, type PipelineContext, processMail } from '../pipeline.js';
+import { replayResults } from '../library/replay.js';
+import type { MailResult, Outcome, PipelineContext } from '../pipeline.js';
 import { messageIdOf } from '../message-id.js';
 import type { MappedPayload } from '../schema/entity.js';
-import { readSources } from '../sources/index.js';
 import type { Decision, ParsedMail } from '../types.js';
 
 /** What would happen to one attachment or inline image (the pipeline sends text and HTML only). */
@@ -82,7 +82,7 @@ export function withPartsCapture(ctx: PipelineContext): {
   };
 }
 
-/** Every mail under `paths` through `ctx`, one at a time, in source order, as preview records. */
+/** Every mail under `paths` through `ctx` (the library's replay loop), in source order, as records. */
 export async function collectRecords(
   paths: string[],
   pipeline: PipelineContext,
@@ -91,8 +91,7 @@ export async function collectRecords(
 ): Promise<PreviewRecord[]> {
   const capture = withPartsCapture(pipeline);
   const records: PreviewRecord[] = [];
-  for await (const input of readSources(paths)) {
-    const result = await processMail(input, capture.ctx);
+  for await (const result of replayResults(paths, capture.ctx, { jobs: 1 })) {
     const record = toRecord(result, capture.partsFor(result));
     if (keep) records.push(record);
     onRecord?.(record);
