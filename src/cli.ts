@@ -17,12 +17,38 @@ usage:
 
 type Command = (argv: string[]) => Promise<number>;
 
+/** The commands that open the SQLite state: the native module is checked before anything starts. */
+const NEEDS_SQLITE = new Set(['replay', 'preview', 'run', 'quarantine', 'status', 'demo']);
+
+/** `run`'s start-up checks (native module, stateDir, secrets, port): one line on failure, exit 1. */
+async function runPreflight(argv: string[]): Promise<number | undefined> {
+  const i = argv.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  const path = i < 0 ? undefined : argv[i]!.includes('=') ? argv[i]!.slice(9) : argv[i + 1];
+  if (!path) return undefined; // runCommand reports the usage error
+  const { loadConfigFile } = await import('./config.js');
+  let config: Awaited<ReturnType<typeof loadConfigFile>>;
+  try {
+    config = loadConfigFile(path);
+  } catch {
+    return undefined; // runCommand reports the config error, with its own wording
+  }
+  try {
+    await (await import('./startup.js')).checkDaemonStartup(config);
+  } catch (err) {
+    process.stderr.write(`mail2ticket run: ${describeError(err)}\n`);
+    return 1;
+  }
+  return undefined;
+}
+
 // Commands load their modules on first use: a dry-run replay never loads imapflow, undici or the
 // sandbox, which saves start-up time and ~40 MB of RSS (measured by `npm run bench`).
 const commands: Record<string, Command> = {
   replay: async (argv) => (await import('./commands/replay.js')).replayCommand(argv),
   preview: async (argv) => (await import('./commands/preview.js')).previewCommand(argv),
   run: async (argv) => {
+    const failed = await runPreflight(argv);
+    if (failed !== undefined) return failed;
     const [{ pipelineProcessMailFactory }, { runCommand }] = await Promise.all([
       import('./commands/daemon-pipeline.js'),
       import('./commands/run.js'),
@@ -64,6 +90,14 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) {
     process.stderr.write(`mail2ticket: unknown command "${name}" (see mail2ticket --help)\n`);
     return 2;
+  }
+  if (NEEDS_SQLITE.has(name) && !rest.includes('--help')) {
+    try {
+      await (await import('./startup.js')).checkNativeModules();
+    } catch (err) {
+      process.stderr.write(`mail2ticket: ${describeError(err)}\n`);
+      return 1;
+    }
   }
   return command(rest);
 }

@@ -32,7 +32,14 @@ export async function demoCommand(
       'Replaying the same mail live against it ...\n',
   );
   const config = parseConfig({ stateDir, api: { baseUrl: sandbox.apiUrl, auth: sandboxApiAuth() } });
-  const ctx = await buildLiveContext(config);
+  let ctx: Awaited<ReturnType<typeof buildLiveContext>>;
+  try {
+    ctx = await buildLiveContext(config);
+  } catch (err) {
+    // Never leave the sandbox listening (the process would hang instead of saying why).
+    await sandbox.close();
+    throw err;
+  }
   const out = join(stateDir, 'replay.ndjson');
   try {
     const capture = withPartsCapture(ctx.pipeline);
