@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xssMails } from '../fixtures/xss/generate.js';
@@ -118,11 +118,13 @@ describe.skipIf(!available)('preview report in headless Chromium', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    records = await collectPreview([join(FIXTURES, 'mail'), join(FIXTURES, 'normal')], configFor(dir));
+    // Relative paths, as an operator would type them (and as the README's screenshot shows them).
+    const paths = [join(FIXTURES, 'mail'), join(FIXTURES, 'normal')].map((p) => relative(process.cwd(), p));
+    records = await collectPreview(paths, configFor(dir));
     html = renderPreview(records, {
-      title: 'fixtures',
+      title: 'mail2ticket preview',
       generatedAt: '2025-01-01T00:00:00Z',
-      paths: ['fixtures'],
+      paths,
     });
   });
   afterAll(async () => {
