@@ -4,8 +4,11 @@ import { describeError } from './errors.js';
 const USAGE = `mail2ticket: turn incoming email into SuperOffice Service ticket messages
 
 usage:
-  mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] PATH...
+  mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] [--quiet] PATH...
+  mail2ticket preview [--config FILE] [--out FILE] PATH...
   mail2ticket run --config FILE [--log-level LEVEL]
+  mail2ticket quarantine list|show ID|retry ID...|retry --all|drop ID [--yes] --config FILE
+  mail2ticket status --config FILE [--json]
   mail2ticket sandbox [--port N] [--host ADDR] [--tenant NAME] [--config FILE] [--seed PATH...]
   mail2ticket config check [--no-connect] FILE
   mail2ticket demo
@@ -14,11 +17,38 @@ usage:
 
 type Command = (argv: string[]) => Promise<number>;
 
+/** The commands that open the SQLite state: the native module is checked before anything starts. */
+const NEEDS_SQLITE = new Set(['replay', 'preview', 'run', 'quarantine', 'status', 'demo']);
+
+/** `run`'s start-up checks (native module, stateDir, secrets, port): one line on failure, exit 1. */
+async function runPreflight(argv: string[]): Promise<number | undefined> {
+  const i = argv.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  const path = i < 0 ? undefined : argv[i]!.includes('=') ? argv[i]!.slice(9) : argv[i + 1];
+  if (!path) return undefined; // runCommand reports the usage error
+  const { loadConfigFile } = await import('./config.js');
+  let config: Awaited<ReturnType<typeof loadConfigFile>>;
+  try {
+    config = loadConfigFile(path);
+  } catch {
+    return undefined; // runCommand reports the config error, with its own wording
+  }
+  try {
+    await (await import('./startup.js')).checkDaemonStartup(config);
+  } catch (err) {
+    process.stderr.write(`mail2ticket run: ${describeError(err)}\n`);
+    return 1;
+  }
+  return undefined;
+}
+
 // Commands load their modules on first use: a dry-run replay never loads imapflow, undici or the
 // sandbox, which saves start-up time and ~40 MB of RSS (measured by `npm run bench`).
 const commands: Record<string, Command> = {
   replay: async (argv) => (await import('./commands/replay.js')).replayCommand(argv),
+  preview: async (argv) => (await import('./commands/preview.js')).previewCommand(argv),
   run: async (argv) => {
+    const failed = await runPreflight(argv);
+    if (failed !== undefined) return failed;
     const [{ pipelineProcessMailFactory }, { runCommand }] = await Promise.all([
       import('./commands/daemon-pipeline.js'),
       import('./commands/run.js'),
@@ -30,6 +60,8 @@ const commands: Record<string, Command> = {
       await pipeline.close();
     }
   },
+  quarantine: async (argv) => (await import('./commands/quarantine.js')).quarantineCommand(argv),
+  status: async (argv) => (await import('./commands/status.js')).statusCommand(argv),
   sandbox: async (argv) => (await import('./commands/sandbox.js')).sandboxCommand(argv),
   config: async (argv) => {
     if (argv[0] !== 'check') {
@@ -58,6 +90,14 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) {
     process.stderr.write(`mail2ticket: unknown command "${name}" (see mail2ticket --help)\n`);
     return 2;
+  }
+  if (NEEDS_SQLITE.has(name) && !rest.includes('--help')) {
+    try {
+      await (await import('./startup.js')).checkNativeModules();
+    } catch (err) {
+      process.stderr.write(`mail2ticket: ${describeError(err)}\n`);
+      return 1;
+    }
   }
   return command(rest);
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { ProcessMail } from '../daemon/types.js';
@@ -6,6 +7,32 @@ import { completeInOrder, MailOrder, prepareStream } from '../pipeline.js';
 import { mappingOptions } from './context.js';
 import { buildLiveContext, type LiveContext } from './live-context.js';
 import type { ProcessMailContext } from './run.js';
+
+/** The logger of the mail being processed (its mailbox and UID bound). */
+const mailLogger = new AsyncLocalStorage<Logger>();
+
+/**
+ * A logger that writes through the current mail's logger (mailbox and UID) whenever there is one,
+ * and through `fallback` otherwise. Its children (the API client's `component: "api"`) follow the
+ * current mail too: the live context is shared by every mailbox, and must not name the mailbox it
+ * happened to be built for on every line.
+ */
+export function followingLogger(fallback: Logger, bindings: Record<string, unknown> = {}): Logger {
+  const current = (): Logger => {
+    const l = mailLogger.getStore() ?? fallback;
+    return Object.keys(bindings).length ? l.child(bindings) : l;
+  };
+  return new Proxy(fallback, {
+    get(_target, prop) {
+      if (prop === 'child') {
+        return (b: Record<string, unknown>) => followingLogger(fallback, { ...bindings, ...b });
+      }
+      const l = current();
+      const v = Reflect.get(l, prop, l) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(l) : v;
+    },
+  });
+}
 
 /**
  * The real pipeline for the daemon: parse -> classify -> thread -> map -> PUT, exactly as `replay`
@@ -25,7 +52,7 @@ export function pipelineProcessMailFactory(): {
   let live: Promise<LiveContext> | undefined;
   const order = new MailOrder();
   const liveFor = (ctx: { config: Config; logger?: Logger }) => {
-    live ??= buildLiveContext(ctx.config, ctx.logger ? { logger: ctx.logger } : {});
+    live ??= buildLiveContext(ctx.config, ctx.logger ? { logger: followingLogger(ctx.logger) } : {});
     // A context that failed to build (a credential file missing) is built again next time.
     live.catch(() => {
       live = undefined;
@@ -37,10 +64,14 @@ export function pipelineProcessMailFactory(): {
       ...(mailbox.slevel ? { slevel: mailbox.slevel } : {}),
       ...(mailbox.mailSorter ? { mailSorter: mailbox.mailSorter } : {}),
     });
-    return async (raw, meta) => {
+    return (raw, meta) => {
+      const log = logger.child({ uid: meta.uid });
+      return mailLogger.run(log, () => run(raw, meta, log));
+    };
+    async function run(raw: Parameters<ProcessMail>[0], meta: Parameters<ProcessMail>[1], log: Logger) {
       const ticket = order.reserve();
       try {
-        const pipeline = { ...(await liveFor({ config, logger })).pipeline, mapping, logger };
+        const pipeline = { ...(await liveFor({ config, logger })).pipeline, mapping, logger: log };
         const stream = Buffer.isBuffer(raw) ? Readable.from([raw]) : raw;
         const prepared = await prepareStream(`imap:${meta.mailbox}#${meta.uid}`, stream, pipeline);
         const result = 'prepared' in prepared ? await completeInOrder(prepared, pipeline, ticket) : prepared;
@@ -52,7 +83,7 @@ export function pipelineProcessMailFactory(): {
       } finally {
         ticket.finish();
       }
-    };
+    }
   };
   return {
     factory,

@@ -5,11 +5,12 @@ import { Mail2TicketError, describeError } from '../errors.js';
 import { ApiFaultStop, replayResults } from '../library/replay.js';
 import type { MailResult, PipelineContext } from '../pipeline.js';
 import { checkPaths } from '../sources/index.js';
+import { progressFor } from './progress.js';
 import { type BuiltContext, buildContext } from './context.js';
 import { LIVE_OUTCOMES, Summary } from './summary.js';
 
 export const REPLAY_USAGE =
-  'usage: mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] PATH...';
+  'usage: mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] [--quiet] PATH...';
 
 export interface ReplayIo {
   stdout: NodeJS.WritableStream;
@@ -43,7 +44,12 @@ export async function replayCommand(argv: string[], io: ReplayIo = process): Pro
     return 2;
   }
   try {
-    const summary = await replay(args.paths, ctx.pipeline, args.out, io, { jobs: args.jobs });
+    // On a terminal, one updating progress line on stderr (src/commands/progress.ts).
+    const progress = progressFor(io.stderr, args.paths, args.quiet);
+    const summary = await replay(args.paths, ctx.pipeline, args.out, io, {
+      jobs: args.jobs,
+      ...(progress ? { onResult: progress.add } : {}),
+    }).finally(() => progress?.end());
     io.stderr.write(`${summary.format(args.dryRun ? [] : LIVE_OUTCOMES)}\n`);
     return 0;
   } catch (err) {
@@ -66,6 +72,7 @@ function defaultJobs(): number {
 
 export function parseReplayArgs(argv: string[]): {
   dryRun: boolean;
+  quiet: boolean;
   jobs: number;
   out?: string;
   config?: string;
@@ -75,6 +82,7 @@ export function parseReplayArgs(argv: string[]): {
     typeof parseArgs<{
       options: {
         'dry-run': { type: 'boolean' };
+        quiet: { type: 'boolean' };
         out: { type: 'string' };
         config: { type: 'string' };
         jobs: { type: 'string' };
@@ -87,6 +95,7 @@ export function parseReplayArgs(argv: string[]): {
       args: argv,
       options: {
         'dry-run': { type: 'boolean' },
+        quiet: { type: 'boolean' },
         out: { type: 'string' },
         config: { type: 'string' },
         jobs: { type: 'string' },
@@ -106,6 +115,7 @@ export function parseReplayArgs(argv: string[]): {
   }
   return {
     dryRun: parsed.values['dry-run'] === true,
+    quiet: parsed.values.quiet === true,
     jobs,
     ...(parsed.values.out ? { out: parsed.values.out } : {}),
     ...(parsed.values.config ? { config: parsed.values.config } : {}),

@@ -19,6 +19,8 @@ export interface HealthServer {
 }
 
 /**
+ * GET /livez: 200 while the process answers (for a liveness probe: restart only a hung process).
+ * GET /readyz: 200 when the API answers and at least one mailbox is connected, 503 otherwise.
  * GET /healthz: per-mailbox connected / last successful fetch / backlog, and the API's state; 200
  * when every mailbox is connected and the API answers, 503 otherwise (a load balancer or systemd
  * watchdog can act on it). While the API is at fault, `api.reason` says what and which setting.
@@ -30,6 +32,32 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/livez') {
+      // Liveness: this answer itself proves the process and its event loop are alive. Never
+      // depends on a mailbox or the API, so a liveness probe never restarts healthy mailboxes.
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(`${JSON.stringify({ status: 'alive', uptimeSeconds: Math.round(process.uptime()) })}\n`);
+      return;
+    }
+    if (path === '/readyz') {
+      // Readiness: the daemon can do useful work: the API answers and at least one mailbox is
+      // connected. One mailbox down (an expired password) is /healthz's detail, not unreadiness.
+      const mailboxes = o.health();
+      const api = o.api?.();
+      const apiOk = !api || api.state === 'ok';
+      const connected = mailboxes.filter((m) => m.connected).length;
+      const ready = apiOk && (mailboxes.length === 0 || connected > 0);
+      const reason = !apiOk ? `api: ${api?.reason ?? 'at fault'}` : ready ? null : 'no mailbox is connected';
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(
+        `${JSON.stringify({
+          status: ready ? 'ready' : 'not-ready',
+          ...(reason ? { reason } : {}),
+          mailboxes: { connected, total: mailboxes.length },
+        })}\n`,
+      );
       return;
     }
     if (path === '/healthz') {
