@@ -54,10 +54,12 @@ describe('charset fixtures through parseMail + renderBodies', () => {
     expect(bodies.htmlBody).toContain('Gr\u00fc\u00dfe \u2013 \u20ac 10');
   });
 
-  it('UTF-7 is never decoded: +ADw-script+AD4- stays text', async () => {
-    const { bodies } = await load('utf-7-refused');
-    expect(bodies.htmlBody).not.toMatch(/<script/i);
-    expect(bodies.body).toContain('+ADw-script+AD4-');
+  it('UTF-7 HTML is decoded (RFC 2152) before the sanitizer, which then removes the real <script>', async () => {
+    const { mail, bodies } = await load('utf-7-html');
+    expect(bodies.htmlBody).toBe('<p>Hi</p>\n');
+    expect(bodies.htmlBody).not.toMatch(/script|\+AD/i);
+    expect(bodies.body).toBe('Hi');
+    expect(mail.problems).toContain('a text/html part in UTF-7 was decoded (RFC 2152)');
   });
 
   it('encoded-word subjects: ISO-2022-JP split across words, unknown and wrong charsets', async () => {

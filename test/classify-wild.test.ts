@@ -413,6 +413,238 @@ describe('Exchange 2007 / Office 365 plain NDRs', () => {
   });
 });
 
+describe('IMail (SMTP32) notices', () => {
+  const imail = {
+    From: '"Postmaster" <postmaster@mail.vendor.example.com>',
+    Subject: 'Undeliverable Mail',
+    'X-Mailer': '<SMTP32 v8.22>',
+  };
+  it('reads each notice line of the delivery agent, with the reason it names', async () => {
+    for (const [notice, status] of [
+      ['Unknown user: kim@example.org', '5.0.911'],
+      ['Invalid final delivery userid: kim@example.org', '5.0.911'],
+      ['User mailbox exceeds allowed size: kim@example.org', '5.0.922'],
+      ['Delivery failed 3 attempts: kim@example.org', '5.0.947'],
+    ] as const) {
+      const c = await run(imail, `${notice}\n\n\nOriginal message follows.\n\n${ORIGINAL}\n`);
+      expect(c.kind, notice).toBe('bounce');
+      expect(c.bounce?.recipients, notice).toEqual([
+        expect.objectContaining({ address: 'kim@example.org', status }),
+      ]);
+      expect(c.bounce?.originalMessageId, notice).toBe('<orig-4711@vendor.example.com>');
+    }
+  });
+  it('knows the notice without the X-Mailer, from Postmaster and its subject', async () => {
+    const { 'X-Mailer': _, ...plain } = imail;
+    const c = await run(
+      plain,
+      `undeliverable to kim@example.org\n\nOriginal message follows.\n\n${ORIGINAL}\n`,
+    );
+    expect(c.kind).toBe('bounce');
+    expect(c.bounce?.recipients.map((r) => r.address)).toEqual(['kim@example.org']);
+  });
+});
+
+describe('one-line notices and bounces passed on by a mailing-list manager', () => {
+  it('reads "<label>: addr", "Failed to deliver to \'<addr>\'" and "addr, ERROR CODE" notices', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [
+        { ...DAEMON, Subject: 'Returned mail' },
+        'Intended recipient: kim@example.org\nReason: 550 User unknown\n',
+      ],
+      [{ ...DAEMON, Subject: 'Delivery Notification' }, 'Undeliverable Address: kim@example.org\n'],
+      [
+        { ...DAEMON, Subject: 'Undeliverable mail' },
+        "User's mailbox is full: <kim@example.org>\nUnable to deliver mail.\n",
+      ],
+      [
+        { From: 'postmaster@mx.vendor.example.com', Subject: 'Delivery failure' },
+        "Failed to deliver to '<kim@example.org>'\nSMTP module(domain example.org) reports:\n host mx.example.org says:\n 550 5.1.1 User unknown\n",
+      ],
+      [
+        { From: 'mailer-daemon@mx.vendor.example.com', Subject: 'Undelivered Mail Returned to Sender' },
+        'A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.\n\nkim@example.org, ERROR CODE :550 - 5.1.1 User unknown\n',
+      ],
+    ];
+    for (const [headers, body] of cases) {
+      const c = await run(headers, body);
+      expect(c.kind, body).toBe('bounce');
+      expect(
+        c.bounce?.recipients.map((r) => r.address),
+        body,
+      ).toEqual(['kim@example.org']);
+    }
+  });
+
+  it('takes a bounce subject from a list manager or mailer@ address as a bounce', async () => {
+    for (const from of [
+      'users-bounces@lists.example.org',
+      'owner-users@lists.example.org',
+      'users-owner@lists.example.org',
+      'mailer@mx.example.org',
+    ]) {
+      const c = await run(
+        { From: from, Subject: 'Returned mail: User unknown' },
+        '<kim@example.org>: 550 5.1.1 User unknown\n',
+      );
+      expect(c.kind, from).toBe('bounce');
+      expect(c.bounce?.recipients[0], from).toMatchObject({ address: 'kim@example.org', status: '5.1.1' });
+    }
+  });
+
+  it('keeps a list digest or moderation notice from the same addresses a message', async () => {
+    const digest = await run(
+      {
+        From: 'users-request@lists.example.org',
+        Subject: 'Users Digest, Vol 5, Issue 3',
+        Precedence: 'list',
+      },
+      "Today's Topics:\n\n   1. Mail to kim@example.org could not be delivered (Lee)\n\nlee@example.net: I see 550 User unknown for her.\n",
+    );
+    expect(digest.kind).toBe('message');
+    const held = await run(
+      { From: 'users-owner@lists.example.org', Subject: 'Your message to Users awaits moderator approval' },
+      "Your mail to 'Users' with the subject\n\n    Hello\n\nIs being held until the list moderator can review it for approval.\n",
+    );
+    expect(held.kind).toBe('message');
+  });
+});
+
+describe('a VERP return address names the failed recipient', () => {
+  it("reads Mailman's '<list>-bounces+<mailbox>=<host>@' when the notice names nobody", async () => {
+    const c = await run(
+      {
+        ...DAEMON,
+        To: 'users-bounces+kim=example.org@lists.example.org',
+        Subject: 'Returned mail: see transcript for details',
+      },
+      'Your message could not be delivered: the mailbox is unavailable.\n',
+    );
+    expect(c.kind).toBe('bounce');
+    expect(c.bounce?.recipients.map((r) => r.address)).toEqual(['kim@example.org']);
+  });
+});
+
+describe('a delay warning in the body alone', () => {
+  it('reads a neutral subject from a mail system with delay wording as delivery-delay', async () => {
+    const c = await run(
+      { ...DAEMON, Subject: 'Mail System Notice' },
+      [
+        'This is a warning only. You do not need to resend your message.',
+        '',
+        'Your message has not yet been delivered to the following recipients:',
+        '',
+        '<kim@example.org>: connect to mx.example.org[192.0.2.1]:25: Connection timed out',
+        '',
+        'Delivery will be retried.',
+      ].join('\n'),
+    );
+    expect(c.kind).toBe('delivery-delay');
+    expect(c.bounce?.recipients[0]).toMatchObject({ address: 'kim@example.org', action: 'delayed' });
+    expect(c.bounce?.recipients[0]?.status?.startsWith('4')).toBe(true);
+  });
+});
+
+describe('Amazon SES notifications (SES Developer Guide)', () => {
+  const mailObject = {
+    timestamp: '2025-03-06T08:59:00.000Z',
+    source: 'sender@vendor.example.com',
+    sourceArn: 'arn:aws:ses:eu-west-1:123456789012:identity/vendor.example.com',
+    messageId: '0102018f0a1b2c3d-11111111-2222-3333-4444-555555555555-000000',
+    destination: ['kim@example.org'],
+  };
+  const sns = { From: 'AWS Notifications <no-reply@sns.amazonaws.com>', Subject: 'AWS Notification Message' };
+  const footer =
+    '\n\n--\nIf you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:\nhttps://sns.eu-west-1.amazonaws.com/unsubscribe.html\n';
+  const envelope = (message: object) =>
+    JSON.stringify(
+      {
+        Type: 'Notification',
+        MessageId: 'a-b-c',
+        TopicArn: 'arn:aws:sns:eu-west-1:123456789012:t',
+        Message: JSON.stringify(message),
+      },
+      null,
+      2,
+    );
+
+  it('reads a Transient bounce inside the SNS envelope as a failed recipient with a temporary status', async () => {
+    const bounce = {
+      notificationType: 'Bounce',
+      bounce: {
+        bounceType: 'Transient',
+        bounceSubType: 'MailboxFull',
+        bouncedRecipients: [{ emailAddress: 'kim@example.org' }],
+      },
+      mail: mailObject,
+    };
+    for (const body of [envelope(bounce), JSON.stringify(bounce, null, 2)]) {
+      const c = await run(sns, body + footer);
+      expect(c.kind).toBe('bounce');
+      expect(c.bounce?.recipients).toEqual([
+        expect.objectContaining({ address: 'kim@example.org', status: '4.0.922', action: 'failed' }),
+      ]);
+      // No Message-ID among the headers: the one SES assigns in eu-west-1.
+      expect(c.bounce?.originalMessageId).toBe(`<${mailObject.messageId}@eu-west-1.amazonses.com>`);
+    }
+  });
+
+  it('reads event publishing (eventType) and the original Message-ID from the headers', async () => {
+    const c = await run(
+      sns,
+      JSON.stringify({
+        eventType: 'Bounce',
+        bounce: {
+          bounceType: 'Permanent',
+          bouncedRecipients: [
+            {
+              emailAddress: 'kim@example.org',
+              action: 'failed',
+              status: '5.1.1',
+              diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+            },
+          ],
+        },
+        mail: { ...mailObject, headers: [{ name: 'Message-ID', value: '<orig-4711@vendor.example.com>' }] },
+      }) + footer,
+    );
+    expect(c.kind).toBe('bounce');
+    expect(c.bounce?.recipients[0]).toMatchObject({ address: 'kim@example.org', status: '5.1.1' });
+    expect(c.bounce?.originalMessageId).toBe('<orig-4711@vendor.example.com>');
+  });
+
+  it('reads a complaint inside the SNS envelope as a feedback report', async () => {
+    const c = await run(
+      sns,
+      envelope({
+        notificationType: 'Complaint',
+        complaint: { complainedRecipients: [{ emailAddress: 'kim@example.org' }] },
+        mail: mailObject,
+      }) + footer,
+    );
+    expect(c.kind).toBe('feedback-report');
+    expect(c.bounce?.recipients.map((r) => r.address)).toEqual(['kim@example.org']);
+  });
+});
+
+describe('the original Message-Id of a mail quoted as text', () => {
+  it('finds it after an indented separator and when the id has no @', async () => {
+    const c = await run(
+      { ...DAEMON, Subject: 'Returned mail: see transcript for details' },
+      [
+        'The following addresses had permanent fatal errors:',
+        '<kim@example.org>: 550 5.1.1 User unknown',
+        '',
+        '   ----- Original message follows -----',
+        '',
+        ORIGINAL.replace('<orig-4711@vendor.example.com>', '20250303090000'),
+      ].join('\n'),
+    );
+    expect(c.kind).toBe('bounce');
+    expect(c.bounce?.originalMessageId).toBe('<20250303090000>');
+  });
+});
+
 describe('a person quoting a bounce stays a message', () => {
   it('keeps a reply that pastes a Postfix report', async () => {
     const c = await run(

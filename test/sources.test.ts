@@ -57,6 +57,16 @@ describe('replay sources', () => {
     expect(got.map((g) => g.body)).toEqual([m1, m2]);
   });
 
+  it('reads an mbox with bare-CR line endings (classic Mac OS), unquoting >From lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2t-mbox-'));
+    const box = join(dir, 'cr.mbox');
+    const m1 = mail(1).replace(/\n/g, '\r');
+    const m2 = `${mail(2)}>From the body\n`.replace(/\n/g, '\r');
+    writeFileSync(box, `From x Tue Mar  5 10:00:00 2024\r${m1}\rFrom y Tue Mar  5 10:00:00 2024\r${m2}`);
+    const got = await collect([box]);
+    expect(got.map((g) => g.body)).toEqual([m1, m2.replace('>From the body', 'From the body')]);
+  });
+
   it('recurses directories in sorted order and reads Maildirs (new/ then cur/)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'm2t-dir-'));
     mkdirSync(join(dir, 'b-sub'));

@@ -13,8 +13,12 @@ import { decodeIso2022Jp } from './iso2022jp.js';
  *   (ISO-8859-1 -> windows-1252 exactly as browsers do, GB2312 -> GB18030, EUC-KR -> CP949,
  *   Shift_JIS -> CP932, Big5 -> Big5-HKSCS, TIS-620 -> windows-874);
  * - ISO-2022-JP and its extensions by our own decoder (iso2022jp.ts);
- * - UTF-7 is refused (RFC 2152 lets `+ADw-script+AD4-` spell `<script>` past byte filters; no
- *   mail client we mimic renders it), and read as the fallback above;
+ * - UTF-7 (RFC 2152) is decoded. The well-known danger of UTF-7 is a browser that *sniffs* it:
+ *   `+ADw-script+AD4-` is `<script>` to a page read as UTF-7 but passes byte filters looking
+ *   for `<`. Here the bytes are decoded into text before anything else looks at them, so the
+ *   sanitizer and the text converter see the real `<script>`, and our output is UTF-8 and never
+ *   labelled or sniffable as UTF-7. Left undecoded, a UTF-7 mail shows as `+APw-ber`. Modified
+ *   UTF-7 (RFC 3501 `utf-7-imap`, for mailbox names only) is still refused;
  * - a declared charset that yields U+FFFD on bytes that are valid UTF-8 was a wrong label: UTF-8.
  */
 
@@ -33,7 +37,17 @@ const AUTO = new Set([
   '8bit',
   'unknown',
 ]);
-const REFUSED = /^(?:(?:cs)?unicode-?1-?1-?)?utf-?7(?:-?imap)?$|^base64$|^hex$/;
+const REFUSED = /^utf-?7-?imap$|^base64$|^hex$/;
+/** UTF-7 labels: `utf-7`, IANA's `unicode-1-1-utf-7` / `csUnicode11UTF7`, and our relabel. */
+const UTF7 = /^(?:(?:cs)?unicode-?1-?1-?)?utf-?7$|^x-mail2ticket-utf-7$/;
+
+/** Label set on parts declared UTF-7, which mailparser would refuse to hand to its Iconv hook. */
+export const UTF7_CHARSET = 'x-mail2ticket-utf-7';
+
+/** Is this a UTF-7 label (RFC 2152; not IMAP's modified UTF-7)? */
+export function isUtf7Label(label: string | undefined | null): boolean {
+  return UTF7.test(normaliseLabel(label).replace(/_/g, '-'));
+}
 const ISO2022JP = /^(?:cs)?iso-?2022-?jp|^(?:x-)?cp5022[012]$|^jis$|^x-?jis/;
 
 const SUPERSETS: Record<string, string> = {
@@ -152,6 +166,12 @@ export function decodeBytes(buf: Uint8Array, label: string | undefined | null): 
   if (ISO2022JP.test(name)) {
     text = decodeIso2022Jp(buf);
     used = 'iso-2022-jp';
+  } else if (UTF7.test(name)) {
+    // RFC 2152 is 7-bit; 8-bit bytes mean the label was wrong: read them as the fallback does.
+    if (buf.some((b) => b >= 0x80))
+      return { text: decodeUtf8OrCp1252(buf), used: `utf-8/windows-1252 (mislabelled ${name})` };
+    text = iconv.decode(Buffer.from(buf), 'utf-7');
+    used = 'utf-7';
   } else {
     const real = SUPERSETS[name] ?? name;
     if (!iconv.encodingExists(real))

@@ -2,10 +2,11 @@
  * RFC 5965 Abuse Reporting Format: multipart/report; report-type=feedback-report with a
  * message/feedback-report part. Also the older Hotmail/Outlook.com complaint mails (a complaint
  * subject with the reported message attached) which predate ARF, and Amazon SES complaint
- * notifications (JSON, notificationType "Complaint").
+ * notifications (JSON, notificationType or eventType "Complaint", bare or in an SNS envelope).
  */
 import type { BounceRecipient, ParsedMail } from '../types.js';
 import { parseFieldBlock } from './dsn.js';
+import { sesJson, sesType } from './ses.js';
 import { cleanAddress, findAddresses } from './text.js';
 
 export interface FeedbackResult {
@@ -45,12 +46,21 @@ export function detectFeedback(mail: ParsedMail, body: string): FeedbackResult |
   return null;
 }
 
-/** Amazon SES (via SNS e-mail) complaint notification: a JSON body with notificationType Complaint. */
+/**
+ * Amazon SES complaint notification: a JSON body (notificationType or eventType "Complaint"),
+ * bare or in its SNS envelope (./ses.ts).
+ */
 function sesComplaint(body: string): FeedbackResult | null {
-  if (!/"notificationType"\s*:\s*"Complaint"/.test(body)) return null;
-  const block = /"complainedRecipients"\s*:\s*\[([\s\S]*?)\]/.exec(body)?.[1] ?? '';
+  const n = sesJson(body);
+  if (!n || sesType(n) !== 'Complaint') return null;
+  const list = n.complaint?.complainedRecipients ?? [];
+  const addresses = list.flatMap((r) => (typeof r.emailAddress === 'string' ? [r.emailAddress] : []));
   return {
-    evidence: ['Amazon SES notificationType Complaint'],
-    recipients: findAddresses(block).map((address) => ({ address, status: null, action: null })),
+    evidence: [`Amazon SES ${n.notificationType ? 'notificationType' : 'eventType'} Complaint`],
+    recipients: [...new Set(addresses.flatMap((a) => findAddresses(a)))].map((address) => ({
+      address,
+      status: null,
+      action: null,
+    })),
   };
 }

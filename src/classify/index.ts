@@ -45,7 +45,12 @@ export function classify(mail: ParsedMail): Classification {
   const ses = parseSesNotification(ctx.body);
   if (ses?.recipients.length) {
     const recipients = ses.recipients.map((r) => {
-      const inferred = inferStatus({ reported: r.status, diagnostic: r.diagnostic });
+      const inferred = inferStatus({
+        reported: r.status,
+        diagnostic: r.diagnostic,
+        temporary: ses.bounceType === 'Transient' || r.action === 'delayed' ? true : undefined,
+        reason: ses.reason,
+      });
       return compact({ ...r, status: inferred.status, reason: inferred.reason ?? undefined });
     });
     const c = withKind(recipients, [`Amazon SES notificationType ${ses.type}`], mail, ctx);

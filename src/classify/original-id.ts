@@ -4,7 +4,7 @@
  * from the original's headers quoted in a plain-text bounce ("------ This is a copy of the message").
  * The thread step joins the bounce to the ticket of that message.
  */
-import { bracketedMessageIdInText } from '../message-id.js';
+import { bracketedMessageId, bracketedMessageIdInText } from '../message-id.js';
 import type { ParsedMail } from '../types.js';
 import { parseFieldBlock } from './dsn.js';
 import { returnedOriginalOffset } from './plaintext/boundaries.js';
@@ -17,11 +17,22 @@ const RETURNED_TYPES = new Set([
   'message/partial',
 ]);
 
-/** Message-Id from a header block (the part before the first blank line). */
+/**
+ * Message-Id from a header block (the part before the first blank line). The field is the
+ * returned mail's own, so an id without '@' ("Message-ID: 20140913142357", written by some
+ * mailers) is still its id (RFC 5322 section 3.6.4 asks for the form, it does not make another
+ * value someone else's); see bracketedMessageId.
+ */
 export function messageIdFromHeaderBlock(text: string): string | undefined {
   const head = text.replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/)[0] ?? '';
   const id = parseFieldBlock(head).get('message-id');
-  return bracketedMessageIdInText(id);
+  return bracketedMessageIdInText(id) ?? fieldId(id);
+}
+
+/** A Message-Id field's value that is one token without '@', bracketed; else undefined. */
+function fieldId(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v && /^<?[^\s<>@]{6,}>?$/.test(v) ? bracketedMessageId(v) : undefined;
 }
 
 /** Message-Id of the returned original, or undefined when the bounce does not show it. */
@@ -64,7 +75,7 @@ function messageIdOfQuotedOriginal(body: string): string | undefined {
     const m = /^message-id[ \t]*:[ \t]*(.*)$/i.exec(line);
     if (!m) continue;
     const value = m[1]!.trim() || (lines[i + 1] ?? '').trim();
-    const id = bracketedMessageIdInText(value);
+    const id = bracketedMessageIdInText(value) ?? fieldId(value);
     if (id) return id;
   }
   return undefined;

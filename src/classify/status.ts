@@ -150,7 +150,14 @@ export function inferStatus(input: {
   return { status: null, reason, source: 'none' };
 }
 
-/** RFC 3463: class 5 is a permanent failure, class 4 a persistent transient one. */
+/**
+ * RFC 3463: class 5 is a permanent failure, class 4 a persistent transient one. Permanence
+ * follows the class of the status, and the kind follows the report's finality: when an MTA says
+ * it gave up (RFC 3464 "Action: failed", or final wording, ./plaintext/delay.ts) after a class 4
+ * error (e.g. Zoho's "421 ... Host not reachable", Gmail's "4.4.1" after days of retries), the
+ * mail is a `bounce` (action "failed") whose recipient is not permanent: the address itself may
+ * work later, only this message is lost.
+ */
 export function isPermanent(status: string | null | undefined): boolean | null {
   if (!isStatus(status)) return null;
   return status.startsWith('5') ? true : status.startsWith('4') ? false : null;

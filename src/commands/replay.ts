@@ -2,22 +2,14 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Config, defaultConfig, loadConfigFile } from '../config.js';
 import { Mail2TicketError, describeError } from '../errors.js';
-import {
-  completeMail,
-  type MailResult,
-  type PipelineContext,
-  type PreparedResult,
-  prepareInput,
-} from '../pipeline.js';
-import { checkPaths, readSources } from '../sources/index.js';
+import { replayResults } from '../library/replay.js';
+import type { MailResult, PipelineContext } from '../pipeline.js';
+import { checkPaths } from '../sources/index.js';
 import { type BuiltContext, buildContext } from './context.js';
 import { LIVE_OUTCOMES, Summary } from './summary.js';
 
 export const REPLAY_USAGE =
   'usage: mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] PATH...';
-
-/** How many mails may be prepared ahead of the one being completed, per worker. */
-const WINDOW_PER_JOB = 4;
 
 export interface ReplayIo {
   stdout: NodeJS.WritableStream;
@@ -118,9 +110,7 @@ export function parseReplayArgs(argv: string[]): {
 
 /**
  * Run every mail under `paths` through the pipeline; write NDJSON in source order; return the counts.
- * With `jobs > 1` the mail-only work (parse, classify, bodies) runs in worker threads, a bounded
- * window ahead; threading, the API and the output stay on this thread, strictly in mail order,
- * so a reply always threads against the messages before it, exactly as with `jobs = 1`.
+ * The results come from the loop the library's `replay` yields (src/library/replay.ts).
  */
 export async function replay(
   paths: string[],
@@ -130,30 +120,17 @@ export async function replay(
   options: { jobs?: number; onResult?: (r: MailResult) => void } = {},
 ): Promise<Summary> {
   const summary = new Summary();
-  const jobs = options.jobs ?? 1;
-  const pool =
-    jobs > 1 ? new (await import('../parallel/pool.js')).PreparePool(jobs, ctx.mapping) : undefined;
   const file: WriteStream | undefined = out ? createWriteStream(out) : undefined;
   const sink: NodeJS.WritableStream = file ?? io.stdout;
-  const window: Promise<PreparedResult | MailResult>[] = [];
-  const emit = async (pending: Promise<PreparedResult | MailResult>) => {
-    const prepared = await pending;
-    const result = 'prepared' in prepared ? await completeMail(prepared, ctx) : prepared;
-    summary.add(result);
-    options.onResult?.(result);
-    if (!sink.write(`${JSON.stringify(result)}\n`)) {
-      await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
-    }
-  };
   try {
-    for await (const input of readSources(paths)) {
-      const ref = input.ref;
-      window.push(pool && ref ? pool.prepare({ ...input, ref }) : prepareInput(input, ctx));
-      if (window.length >= jobs * WINDOW_PER_JOB) await emit(window.shift()!);
+    for await (const result of replayResults(paths, ctx, { jobs: options.jobs ?? 1 })) {
+      summary.add(result);
+      options.onResult?.(result);
+      if (!sink.write(`${JSON.stringify(result)}\n`)) {
+        await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+      }
     }
-    while (window.length) await emit(window.shift()!);
   } finally {
-    await pool?.close();
     if (file) {
       await new Promise<void>((resolve, reject) =>
         file.end((err?: Error | null) => (err ? reject(err) : resolve())),

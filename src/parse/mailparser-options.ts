@@ -1,5 +1,5 @@
 import { MailParser, type MailParserOptions } from 'mailparser';
-import { AUTO_CHARSET } from '../body/charset.js';
+import { AUTO_CHARSET, UTF7_CHARSET, isUtf7Label } from '../body/charset.js';
 import { CharsetDecoderStream } from '../body/charset-stream.js';
 import type { Limits } from '../limits.js';
 
@@ -11,7 +11,8 @@ import type { Limits } from '../limits.js';
  * `Iconv`: mailparser hands every text part with a declared charset other than ascii/utf-8 to
  * `new Iconv(charset, 'UTF-8//TRANSLIT//IGNORE')`; ours (src/body/charset-stream.ts) decodes with
  * src/body/charset.ts: superset tables for mislabelled charsets, ISO-2022-JP extensions, UTF-7
- * refused, wrong labels detected. (mailparser still refuses UTF-7/base64/hex itself before the hook.)
+ * decoded, wrong labels detected. (mailparser refuses UTF-7/base64/hex itself before the hook, so
+ * createMailParser relabels UTF-7 parts; see there.)
  */
 export function mailParserOptions(limits: Limits): MailParserOptions {
   return {
@@ -45,8 +46,12 @@ interface ParserNode {
  * unlabelled or mislabelled mail into U+FFFD. Giving such parts the AUTO_CHARSET label routes them
  * through the `Iconv` hook, where valid UTF-8 stays UTF-8 and other bytes are read as windows-1252.
  * The override is on this instance only; mailparser itself is not patched.
+ *
+ * Parts labelled UTF-7 (RFC 2152) are relabelled UTF7_CHARSET: mailparser refuses the name
+ * `utf-7` before its hook and would pass the raw `+APw-ber` through, while our decoder decodes it
+ * (why that is safe: src/body/charset.ts). Each such part adds a note to `notes`.
  */
-export function createMailParser(limits: Limits): MailParser {
+export function createMailParser(limits: Limits, notes?: string[]): MailParser {
   const parser = new MailParser(mailParserOptions(limits));
   const internal = parser as unknown as { createNode(node: unknown): ParserNode | undefined };
   const createNode = internal.createNode.bind(parser);
@@ -56,6 +61,10 @@ export function createMailParser(limits: Limits): MailParser {
       const label = (created.charset ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
       if (label === '' || label === 'ascii' || label === 'usascii' || label === 'utf8')
         created.charset = AUTO_CHARSET;
+      else if (isUtf7Label(created.charset)) {
+        created.charset = UTF7_CHARSET;
+        notes?.push(`a ${created.contentType ?? 'text'} part in UTF-7 was decoded (RFC 2152)`);
+      }
     }
     return created;
   };

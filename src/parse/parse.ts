@@ -1,9 +1,9 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { AttachmentStream, MailParser, MessageText } from 'mailparser';
+import { type AttachmentStream, type MailParser, type MessageText, parseAddressHeader } from 'mailparser';
 import { Mail2TicketError, describeError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import type { CapturedPart, InlineImage, MimePartInfo, ParsedMail } from '../types.js';
+import type { CapturedPart, InlineImage, MailAddress, MimePartInfo, ParsedMail } from '../types.js';
 import { toMailAddress, toMailAddresses } from './addresses.js';
 import { parseMailDate, receivedDate } from './date.js';
 import {
@@ -14,6 +14,7 @@ import {
   headerValues,
   splitHeaderFields,
 } from './header-block.js';
+import { LineEndingNormaliser } from './line-endings.js';
 import { createMailParser } from './mailparser-options.js';
 
 /**
@@ -48,9 +49,10 @@ export interface ParseOptions {
 export async function parseMail(input: Buffer | Readable, options: ParseOptions = {}): Promise<ParsedMail> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const source = Buffer.isBuffer(input) ? Readable.from([input]) : input;
+  const lineEndings = new LineEndingNormaliser(limits.maxHeaderBytes);
   const tap = new HeaderTap(limits);
-  const parser = createMailParser(limits);
   const collector = new Collector(limits);
+  const parser = createMailParser(limits, collector.problems);
   parser.on('data', (data: AttachmentStream | MessageText) => collector.onData(data));
   parser.on('headers', (headers: Map<string, unknown>) => {
     collector.topHeaders ??= headers;
@@ -59,7 +61,7 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), limits.parseTimeoutMs);
   try {
-    await pipeline(source, tap, parser, { signal: controller.signal });
+    await pipeline(source, lineEndings, tap, parser, { signal: controller.signal });
     await collector.settled();
   } catch (err) {
     source.destroy();
@@ -83,7 +85,14 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
       `MIME structure is nested more than ${limits.maxMimeDepth} levels deep (part ${collector.depthExceeded})`,
     );
   }
-  return buildParsedMail(tap, collector, limits);
+  if (lineEndings.converted) {
+    collector.problems.push(
+      `${lineEndings.converted} bare CR line ending(s) read as CRLF${lineEndings.crOnlyBody ? ' (the mail uses CR-only lines)' : ' in the header'} (RFC 5322 2.3)`,
+    );
+  }
+  const mail = buildParsedMail(tap, collector, limits);
+  mail.size = lineEndings.bytesIn; // the size as received, before any CR became CRLF
+  return mail;
 }
 
 /**
@@ -322,12 +331,12 @@ class Collector {
 
 function buildParsedMail(tap: HeaderTap, c: Collector, limits: Limits): ParsedMail {
   const problems = [...c.problems];
-  const headerBlock = bytesToText(tap.headerBytes);
-  const split = splitHeaderFields(headerBlock, limits.maxHeaderFields);
+  const split = splitHeaderFields(bytesToText(tap.headerBytes), limits.maxHeaderFields);
+  const headerBlock = split.block;
   if (split.skippedLines) problems.push(`${split.skippedLines} malformed header line(s) skipped`);
   if (split.droppedFields) {
     problems.push(
-      `${split.droppedFields} header field(s) beyond the limit of ${limits.maxHeaderFields} dropped`,
+      `${split.droppedFields} header field(s) beyond the limit of ${limits.maxHeaderFields} dropped (the fields the pipeline reads were kept; EmailHeader holds the kept fields only)`,
     );
   }
   if (tap.nulBytes) problems.push('the mail contains NUL bytes');
@@ -366,7 +375,7 @@ function buildParsedMail(tap: HeaderTap, c: Collector, limits: Limits): ParsedMa
   if (inReplyTo) mail.inReplyTo = inReplyTo;
   const references = headerValues(rawFields, 'references');
   if (references.length) mail.references = references.join(' ');
-  const from = toMailAddress(parsed('from'));
+  const from = firstFromWithAddress(toMailAddress(parsed('from')), headerValues(rawFields, 'from'));
   if (from) mail.from = from;
   const sender = toMailAddress(parsed('sender'));
   if (sender) mail.sender = sender;
@@ -394,6 +403,22 @@ function buildParsedMail(tap: HeaderTap, c: Collector, limits: Limits): ParsedMa
   if (c.html !== undefined && c.html.length > 0) mail.html = c.html;
   if (!tap.headerBytes.length) problems.push('the mail has no header block');
   return mail;
+}
+
+/**
+ * The Author: the first From field that holds an address. A mail with two From fields whose first
+ * is unparsable (a display name alone, an encoded-word where the address should be) still names
+ * its sender in the second; RFC 5322 3.6 allows one From, but a reader that gives up after the
+ * first would fall back to Reply-To. mailparser parses only the first From; later ones are parsed
+ * here with its own address parser, only when the first gave no address.
+ */
+function firstFromWithAddress(first: MailAddress | undefined, rawFroms: string[]): MailAddress | undefined {
+  if (first?.address || rawFroms.length < 2) return first;
+  for (const raw of rawFroms.slice(1)) {
+    const found = toMailAddress(parseAddressHeader(raw));
+    if (found?.address) return found;
+  }
+  return first;
 }
 
 function parseContentType(raw: string): { contentType: string; params: Record<string, string> } {

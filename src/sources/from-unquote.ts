@@ -6,7 +6,8 @@ export class FromUnquote extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
     const data = this.partial.length ? Buffer.concat([this.partial, chunk]) : chunk;
-    const lastNl = data.lastIndexOf(0x0a);
+    // a line ends in LF, CRLF or (classic Mac mbox) a bare CR; JS's multiline ^ starts a line after each
+    const lastNl = Math.max(data.lastIndexOf(0x0a), data.lastIndexOf(0x0d));
     if (lastNl < 0) {
       this.partial = data;
       callback();

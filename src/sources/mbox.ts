@@ -6,6 +6,10 @@ import type { MailInput } from './types.js';
  * mbox files (RFC 4155): messages start with a "From " line at the start of the file or after an
  * empty line. We accept both mboxo and mboxrd: lines matching /^>+From / lose one ">" (mboxrd's
  * rule; for mboxo it undoes the only quoting it did).
+ *
+ * Lines may end in LF, CRLF or a bare CR (mbox files written by classic Mac OS mail programs):
+ * a separator is a "From " line after an empty line under any of the three. The parser makes the
+ * bare CRs of each message CRLF (src/parse/line-endings.ts).
  */
 
 const FROM = Buffer.from('From ');
@@ -49,9 +53,10 @@ export async function scanMbox(path: string): Promise<Span[]> {
       if (pos === 0 && view.subarray(0, 5).equals(FROM)) starts.push(0);
       let i = view.indexOf(FROM, 1);
       while (i >= 0) {
-        const atLineStart = view[i - 1] === 0x0a;
+        const afterLf = view[i - 1] === 0x0a;
         const afterBlank =
-          atLineStart && (view[i - 2] === 0x0a || (view[i - 2] === 0x0d && view[i - 3] === 0x0a));
+          (afterLf && (view[i - 2] === 0x0a || (view[i - 2] === 0x0d && view[i - 3] === 0x0a))) ||
+          (view[i - 1] === 0x0d && view[i - 2] === 0x0d); // CR-only: CR CR "From "
         if (afterBlank && base + i > 0 && !starts.includes(base + i)) starts.push(base + i);
         i = view.indexOf(FROM, i + 1);
       }
@@ -75,15 +80,15 @@ async function spansFrom(path: string, starts: number[], size: number): Promise<
       // Skip the "From " line itself.
       const head = Buffer.alloc(Math.min(4096, next - lineStart));
       await fh.read(head, 0, head.length, lineStart);
-      const nl = head.indexOf(0x0a);
-      const start = nl < 0 ? next : lineStart + nl + 1;
+      const start = lineStart + endOfFirstLine(head, next - lineStart);
       // Drop the one empty line that separates messages (RFC 4155 "the blank line").
       let end = next;
       const tail = Buffer.alloc(Math.min(2, end - start));
       if (tail.length) await fh.read(tail, 0, tail.length, end - tail.length);
       if (n + 1 < starts.length) {
         if (tail.length === 2 && tail[0] === 0x0d && tail[1] === 0x0a) end -= 2;
-        else if (tail.length >= 1 && tail[tail.length - 1] === 0x0a) end -= 1;
+        else if (tail.length >= 1 && (tail[tail.length - 1] === 0x0a || tail[tail.length - 1] === 0x0d))
+          end -= 1;
       }
       spans.push({ start, end: Math.max(start, end) });
     }
@@ -91,6 +96,14 @@ async function spansFrom(path: string, starts: number[], size: number): Promise<
   } finally {
     await fh.close();
   }
+}
+
+/** Offset just past the "From " line's end (LF, CRLF or bare CR); `whole` when it has none. */
+function endOfFirstLine(head: Buffer, whole: number): number {
+  const lf = head.indexOf(0x0a);
+  const cr = head.indexOf(0x0d);
+  if (cr >= 0 && (lf < 0 || cr < lf)) return head[cr + 1] === 0x0a ? cr + 2 : cr + 1;
+  return lf < 0 ? whole : lf + 1;
 }
 
 export async function* readMbox(path: string, label: string): AsyncGenerator<MailInput> {

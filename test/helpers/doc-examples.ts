@@ -14,8 +14,8 @@
  * | ```LANG fragment, or     | `fragment` | deliberately partial (a piece of a config, needs root,      |
  * | `<!-- fragment: why -->` |            | docker, minutes of CPU): not run; JSON must still parse     |
  * | right before the fence   |            |                                                             |
- * | ```ts / ```typescript    | `api-ts`   | docs/api.md only: the library API examples are compiled and |
- * | in docs/api.md           |            | run by that document's own test, not here                   |
+ * | ```ts / ```typescript    | `api-ts`   | docs/api.md and README: the library examples are compiled and |
+ * | in docs/api.md, README   |            | run by test/package.test.ts, not here                       |
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,11 +96,13 @@ export function allDocBlocks(root: string): DocBlock[] {
 }
 
 const SHELL_LANGS = new Set(['sh', 'shell', 'bash', 'console']);
+/** Documents whose ```ts blocks test/package.test.ts compiles against the packed package. */
+const LIBRARY_TS_DOCS = new Set(['docs/api.md', 'README.md']);
 
 /** What a block is, or undefined when it follows none of the conventions (the test then fails). */
 export function classifyBlock(b: DocBlock): BlockKind | undefined {
   if (b.fragmentComment !== undefined || b.flags.includes('fragment')) return 'fragment';
-  if (b.file === 'docs/api.md' && (b.lang === 'ts' || b.lang === 'typescript') && b.flags.length === 0)
+  if (LIBRARY_TS_DOCS.has(b.file) && (b.lang === 'ts' || b.lang === 'typescript') && b.flags.length === 0)
     return 'api-ts';
   if (b.lang === 'json' && b.flags.length === 0) return 'config';
   if (b.lang === 'json' && b.flags.join(' ') === 'output') return 'output';

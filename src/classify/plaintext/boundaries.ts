@@ -1,31 +1,36 @@
 /**
  * Where a plain-text bounce's own prose ends and the returned original begins. The markers are
- * the separators real MTAs write (qmail, Exim, Postfix, Sendmail, Gmail, Domino, Courier, ...).
+ * the separators real MTAs write (qmail, Exim, Postfix, Sendmail, Gmail, Domino, Courier, ...),
+ * each possibly indented (some MTAs indent their whole notice; a forwarding agent may too).
  */
 const RETURNED_MARKERS: RegExp[] = [
-  /^-+ ?This is a copy of the message/im, // Exim
-  /^-+ ?Below this line is a copy of the message/im, // qmail
-  /^-+ ?(The )?(header|headers) of the original message (is|are) following/im, // 1&1, GMX
-  /^-+ ?Original message -+/im, // Gmail, Google Groups
-  /^-+ ?Original message follows/im,
-  /^Original message follows\.?$/im, // IMail
-  /^-+ ?Returned Message -+/im, // Notes
-  /^-+ ?original message$/im, // m-FILTER
-  /^Message headers follow\.?$/im, // DragonFly
-  /^Included is a copy of the message header/im, // MXLogic
-  /^-+ ?Original message header/im,
-  /^-+ ?Original Message -+/im,
-  /^Original message headers:?$/im, // Exchange 2007
-  /^-+ ?Unsent message below/im, // Sendmail
-  /^-+ ?Message (text|header|headers) follows?/im,
-  /^The original message (headers are|header is|was)? ?(included|attached) (below|as attachment)/im,
-  /^-+ ?Your message follows/im,
-  /^-+ ?Copy of the message follows/im,
-  /^-+Forwarded message-+/im,
-  /^Below is a copy of the original message/im,
-  /^-+ ?The following is (the|a copy of the) (original )?message/im,
-  /^Original-Message:?$/im,
-  /^-+ ?original message headers/im,
+  /^[ \t]*-+ ?This is a copy of the message/im, // Exim
+  /^[ \t]*-+ ?Below this line is a copy of the message/im, // qmail
+  /^[ \t]*-+ ?Below the next line is a copy of the message/im, // qmail derivatives
+  /^[ \t]*-+ ?Enclosed are the original headers of the message/im, // qmail-ldap
+  /^[ \t]*-+ ?(The )?(header|headers) of the original message (is|are) following/im, // 1&1, GMX
+  /^[ \t]*[-=]+ ?Original message ?[-=]+/im, // Gmail, Google Groups, Domino "---- Original message ----"
+  /^[ \t]*-+ ?(Your )?Original message follows/im, // Sendmail "----- Original message follows -----"
+  /^[ \t]*Original message follows\.?$/im, // IMail (./imail.ts)
+  /^[ \t]*-+ ?Returned Message -+/im, // Notes
+  /^[ \t]*-+ ?original message$/im, // m-FILTER
+  /^[ \t]*Message headers follow\.?$/im, // DragonFly
+  /^[ \t]*Included is a copy of the message header/im, // MXLogic
+  /^[ \t]*-+ ?Original message header/im,
+  /^[ \t]*Original message headers:?$/im, // Exchange 2007
+  /^[ \t]*-+ ?Unsent message below/im, // Sendmail
+  /^[ \t]*-* ?Message (text|header|headers) follows?/im, // Smail "Message text follows:"
+  /^[ \t]*The original message (headers are|header is|was)? ?(included|attached) (below|as attachment)/im,
+  /^[ \t]*-+ ?Your message follows/im,
+  /^[ \t]*-+ ?Copy of the message follows/im,
+  /^[ \t]*-+ ?Forwarded message ?-+/im,
+  /^[ \t]*Below is a copy of the original message/im, // OpenSMTPD bounce.c
+  /^[ \t]*A copy of the original message (is )?below/im, // EarthLink
+  /^[ \t]*-+ ?The header and top \d+ lines of the message follows/im, // IceWarp (Merak)
+  /^[ \t]*-+ ?(START OF )?RETURNED (MESSAGE|MAIL)( FOLLOWS)? ?-+/im, // usa.net, Demon
+  /^[ \t]*-+ ?The following is (the|a copy of the) (original )?message/im,
+  /^[ \t]*Original-Message:?$/im,
+  /^[ \t]*-+ ?original message headers/im,
 ];
 
 /** A quoted header block with no separator before it: three header lines in a row at column 0. */

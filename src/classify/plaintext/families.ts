@@ -9,6 +9,7 @@ import { exchange2003 } from './exchange2003.js';
 import { exchange2007 } from './exchange2007.js';
 import { exim } from './exim.js';
 import { fml } from './fml.js';
+import { imail } from './imail.js';
 import { opensmtpd } from './opensmtpd.js';
 import { googleGroups } from './google-groups.js';
 import { auEzweb } from './au-ezweb.js';
@@ -25,6 +26,7 @@ import { yahoo } from './yahoo.js';
 export const FAMILIES: PlainRecogniser<unknown>[] = [
   googleGroups,
   fml,
+  imail,
   auEzweb,
   sendmail,
   yahoo,

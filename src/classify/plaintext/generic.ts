@@ -18,15 +18,25 @@ const RECIPIENT_LINES: RegExp[] = [
     `^[\\s>*\\-•]*["']?${A}["']?\\s*(?::|\\.\\.\\.)?\\s*(?:\\(.*\\)|\\[.*\\]|on .*|<[^>]*>)?\\s*$`,
     'i',
   ),
+  // "<label>: addr" alone on its line, the label naming the failure or the recipient: IMail's
+  // "Unknown user: addr", "Invalid final delivery userid: addr", "User mailbox exceeds allowed
+  // size: addr", "Delivery failed 3 attempts: addr" (./imail.ts), "Intended recipient: addr",
+  // "Undeliverable Address: addr", "User's mailbox is full: <addr>". Labels of the sender side
+  // or of a contact are not a recipient (nor are the lines NOT_RECIPIENT names).
+  new RegExp(
+    `^\\s*(?![^:]*\\b(?:from|sender|sent|reply|return|author|contact|postmaster|administrator|help|support|cc|bcc)\\b)(?:[A-Za-z][A-Za-z0-9 '()/-]{2,60}):\\s*["']?${A}["']?\\s*\\.?$`,
+    'i',
+  ),
   // "addr: reason" (qmail, Postfix, Courier, Yahoo), "addr... reason" (Sendmail).
   new RegExp(`^\\s*["']?${A}["']?\\s*(?::|\\.\\.\\.)\\s+\\S`, 'i'),
   // Prose that introduces the recipient.
   new RegExp(
-    `(?:delivering (?:your |the )?(?:mail|message|e-?mail) to|could not be delivered to|could not deliver (?:mail|message)? ?to|unable to deliver (?:message|mail)? ?to:?|not (?:be )?delivered to:?|(?:unknown|invalid) (?:(?:final )?(?:delivery )?(?:user(?:id)?|recipient|address)):?|(?:delivery )?failed:|rcpt to:?|failed recipients?:?|recipient address:?|final-recipient:\\s*rfc822;|following (?:address|recipient)(?:\\(es\\)|s)?[^:\\n]{0,40}:|for <|mailbox|user|recipient|to:)\\s*${A}`,
+    `(?:(?:failed to|could not|couldn't|cannot|can't|unable to) deliver(?: (?:your |the )?(?:mail|message|e-?mail))? to:?\\s*['"]?|undeliverable to|delivering (?:your |the )?(?:mail|message|e-?mail) to|could not be delivered to|could not deliver (?:mail|message)? ?to|unable to deliver (?:message|mail)? ?to:?|not (?:be )?delivered to:?|(?:unknown|invalid) (?:(?:final )?(?:delivery )?(?:user(?:id)?|recipient|address)):?|(?:delivery )?failed:|rcpt to:?|failed recipients?:?|recipient address:?|final-recipient:\\s*rfc822;|following (?:address|recipient)(?:\\(es\\)|s)?[^:\\n]{0,40}:|for <|mailbox|user|recipient|to:)\\s*${A}`,
     'i',
   ),
-  // "addr Invalid Address, ERROR_CODE :550 ..." (Zoho and others): the address, then the error.
-  new RegExp(`^\\s*${A}\\s+\\S.*(error|invalid|unknown|reject|fail|denied|not |\\b[45]\\d\\d\\b)`, 'i'),
+  // "addr Invalid Address, ERROR_CODE :550 ..." (Zoho and others): the address, then the error;
+  // "addr, ERROR CODE :550 - ..." with a comma after the address.
+  new RegExp(`^\\s*${A}[,;]?\\s+\\S.*(error|invalid|unknown|reject|fail|denied|not |\\b[45]\\d\\d\\b)`, 'i'),
   // SMTP reply quoting the recipient: "550 5.1.1 <addr>... User unknown", "550 <addr> No such user".
   new RegExp(`^\\s*[45]\\d\\d[\\s-](?:[45]\\.\\d{1,3}\\.\\d{1,3}\\s+)?${A}`, 'i'),
 ];
@@ -79,9 +89,10 @@ export function diagnosticsFor(lines: string[], located: Located[]): PlainRecipi
     const line = lines[loc.line] ?? '';
     const before = line.slice(0, line.indexOf(loc.address));
     // Keep what precedes the address when it carries the code ("550 5.1.1 <addr>... User unknown").
-    const own = /[245]\d\d|[245]\.\d/.test(before)
-      ? line
-      : line.split(loc.address).slice(1).join(loc.address);
+    let own = /[245]\d\d|[245]\.\d/.test(before) ? line : line.split(loc.address).slice(1).join(loc.address);
+    // "<label>: addr" states the failure in its label ("User mailbox exceeds allowed size: addr"):
+    // keep the line whole.
+    if (/^\s*[A-Za-z][^:]{2,60}:\s*["'<]*$/.test(before) && !own.replace(/[>"'.\s]/g, '')) own = line;
     const rest = lines.slice(loc.line + 1, end).filter((l) => !BOILERPLATE.test(l.trim()));
     let diagnostic = squash([own.replace(/^[>:.\s]+/, ''), ...rest].join(' '));
     // Many families state the error before the address ("Unknown user: addr"); keep that line.

@@ -9,7 +9,7 @@ import { returnedOriginalOffset } from './boundaries.js';
 import { DELAY_SUBJECT, DELAY_WORDING } from './delay.js';
 import { FAMILIES } from './families.js';
 import { parseGeneric } from './generic.js';
-import { fromMailSystem } from './sender.js';
+import { fromListManager, fromMailSystem } from './sender.js';
 import type { PlainContext, PlainRecipient, PlainRecogniser } from './types.js';
 
 export type { PlainContext, PlainRecipient } from './types.js';
@@ -161,6 +161,8 @@ function evidenceOf(ctx: PlainContext, family: PlainRecogniser<unknown> | undefi
   if (family && (systemSender || subject || wording) && !replyish && !personal)
     evidence.push(`family ${family.name}`);
   if (systemSender && (subject || wording)) evidence.push(`system sender ${ctx.fromText.trim()}`);
+  // A list manager passing on (or writing) a failure notice: its bounce subject is the evidence.
+  else if (fromListManager(ctx) && subject && !replyish) evidence.push(`list manager ${ctx.fromText.trim()}`);
   if (evidence.length === 0) return null;
   if (subject) evidence.push(`subject "${ctx.subject.slice(0, 80)}"`);
   if (wording) evidence.push('failure wording');
@@ -179,7 +181,14 @@ export function parsePlainBounce(
   }
   const generic = parseGeneric(ctx, failed);
   if (generic.length) return { recipients: generic, family: 'generic' };
-  // The bounce names no recipient: the returned original's To is who it failed for.
+  // The bounce names no recipient: a VERP return address says whom the mail was for, else the
+  // returned original's To is who it failed for.
+  const verp = verpRecipients(ctx);
+  if (verp.length)
+    return {
+      recipients: verp.map((address) => ({ address, diagnostic: squash(ctx.head).slice(0, 1000) })),
+      family: 'verp',
+    };
   const to = originalRecipients(ctx);
   return {
     recipients: to.map((address) => ({ address, diagnostic: squash(ctx.head).slice(0, 1000) })),
@@ -197,4 +206,23 @@ function originalRecipients(ctx: PlainContext): string[] {
     .filter((l) => /^(to|cc)\s*:/i.test(l))
     .flatMap((l) => findAddresses(l.replace(/^[^:]*:/, '')));
   return to.filter((a) => !isSystemAddress(a));
+}
+
+/**
+ * The recipient a VERP return address encodes (Variable Envelope Return Paths, as Mailman writes
+ * them: "<list>-bounces+<mailbox>=<host>@<list host>", Mailman's VERP_FORMAT; ezmlm's
+ * "<list>-return-<n>-<mailbox>=<host>@<list host>"): the bounce was sent to it, so the failed
+ * recipient is "<mailbox>@<host>".
+ */
+function verpRecipients(ctx: PlainContext): string[] {
+  const out: string[] = [];
+  for (const to of [
+    ...ctx.mail.to,
+    ...headerValues(ctx.mail.headers, 'delivered-to').map((address) => ({ address })),
+  ]) {
+    const m = /^[^@+]+-(?:bounces\+|return-\d+-)([^@=+]+)=([a-z0-9.-]+\.[a-z]{2,})@/i.exec(to.address);
+    const address = m ? `${m[1]}@${m[2]}` : '';
+    if (address && !out.some((a) => a.toLowerCase() === address.toLowerCase())) out.push(address);
+  }
+  return out;
 }
