@@ -4,7 +4,7 @@ import { describeError } from './errors.js';
 const USAGE = `mail2ticket: turn incoming email into SuperOffice Service ticket messages
 
 usage:
-  mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] PATH...
+  mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N|auto] PATH...
   mail2ticket run --config FILE [--log-level LEVEL]
   mail2ticket sandbox [--port N] [--host ADDR] [--tenant NAME] [--config FILE] [--seed PATH...]
   mail2ticket config check [--no-connect] FILE

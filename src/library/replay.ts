@@ -1,21 +1,14 @@
 import type { Config } from '../config.js';
 import { Mail2TicketError } from '../errors.js';
-import {
-  completeMail,
-  type MailResult,
-  type PipelineContext,
-  type PreparedResult,
-  prepareInput,
-} from '../pipeline.js';
+import { type AutoPolicy, type Jobs, Preparer } from '../parallel/preparer.js';
+import { completeMail, type MailResult, type PipelineContext, type PreparedResult } from '../pipeline.js';
 import { checkPaths, readSources } from '../sources/index.js';
 import { type ConfigInput, toConfig } from './config.js';
 
-/** How many mails may be prepared ahead of the one being completed, per worker. */
-const WINDOW_PER_JOB = 4;
-
 /**
  * Every mail under `paths` through the pipeline, one result per mail, in source order: the loop the
- * CLI's `replay` writes as NDJSON. With `jobs > 1` the mail-only work (parse, classify, bodies) runs in
+ * CLI's `replay` writes as NDJSON. With `jobs > 1` (or `auto` on a long replay, see
+ * src/parallel/preparer.ts) the mail-only work (parse, classify, bodies) runs in
  * worker threads, a bounded window ahead; threading, the API and the results stay on this thread,
  * strictly in mail order, so a reply always threads against the messages before it, exactly as with
  * `jobs = 1`. The next mail is taken only when the consumer asks for the next result.
@@ -23,11 +16,9 @@ const WINDOW_PER_JOB = 4;
 export async function* replayResults(
   paths: readonly string[],
   ctx: PipelineContext,
-  options: { jobs?: number } = {},
+  options: { jobs?: Jobs; autoPolicy?: AutoPolicy } = {},
 ): AsyncGenerator<MailResult, void, undefined> {
-  const jobs = options.jobs ?? 1;
-  const pool =
-    jobs > 1 ? new (await import('../parallel/pool.js')).PreparePool(jobs, ctx.mapping) : undefined;
+  const preparer = new Preparer(options.jobs ?? 1, ctx, options.autoPolicy);
   const window: Promise<PreparedResult | MailResult>[] = [];
   const complete = async (pending: Promise<PreparedResult | MailResult>) => {
     const prepared = await pending;
@@ -35,15 +26,14 @@ export async function* replayResults(
   };
   try {
     for await (const input of readSources(paths)) {
-      const ref = input.ref;
-      window.push(pool && ref ? pool.prepare({ ...input, ref }) : prepareInput(input, ctx));
-      if (window.length >= jobs * WINDOW_PER_JOB) yield await complete(window.shift()!);
+      window.push(preparer.prepare(input));
+      if (window.length >= preparer.window) yield await complete(window.shift()!);
     }
     while (window.length) yield await complete(window.shift()!);
   } finally {
     // Stopped early (a consumer's `break`): let prepared-ahead work settle before the pool closes.
     await Promise.allSettled(window);
-    await pool?.close();
+    await preparer.close();
   }
 }
 
