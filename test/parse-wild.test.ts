@@ -299,7 +299,12 @@ describe('cause 4: UTF-7 bodies (RFC 2152)', () => {
     crlf(
       `From: a@example.com\nSubject: u7\nMIME-Version: 1.0\nContent-Type: ${type}; charset=${label}\nContent-Transfer-Encoding: 7bit\n\n${body}\n`,
     );
-  const opts = { remoteImages: 'keep', linkTarget: '_blank', styleBlocks: 'filter', quotedText: 'keep' } as const;
+  const opts = {
+    remoteImages: 'keep',
+    linkTarget: '_blank',
+    styleBlocks: 'filter',
+    quotedText: 'keep',
+  } as const;
 
   it('decodes UTF-7 text, with a note', async () => {
     const mail = await parseMail(utf7('text/plain', 'UTF-7', 'Gr+APwA3w-e aus K+APY-ln, 1+-1=2, +ZeVnLIqe-'));
