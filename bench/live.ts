@@ -380,6 +380,132 @@ export async function runLive(opts: LiveOptions = {}): Promise<LiveResult> {
   }
 }
 
+/** Per-request delay of the sandbox for the live-drain figure (issue 13 §3: "50 ms per request"). */
+export const DRAIN_LATENCY_MS = 50;
+
+export type DrainResult =
+  | { available: false; reason: string }
+  | {
+      available: true;
+      mails: number;
+      latencyMs: number;
+      one: DrainRun;
+      many: DrainRun;
+      /** many.perSecond / one.perSecond, measured in the same run. */
+      ratio: number;
+    };
+
+export interface DrainRun {
+  concurrency: number;
+  seconds: number;
+  perSecond: number;
+  requestsPerMail: number;
+  /** Mails updated (or re-threaded / created): the ones that count. */
+  done: number;
+}
+
+/**
+ * Live drain (issue 13 §3): `replay` in live mode against the sandbox answering each request after
+ * DRAIN_LATENCY_MS, once one mail at a time (`api.concurrency` 1) and once with the default window,
+ * on the same seeded mails, each with a fresh state directory (so both runs do the same work).
+ * Figures: mails/s, API requests per mail (as the sandbox counted them), the ratio of the two rates.
+ */
+export async function runLiveDrain(
+  opts: { mails?: number; log?: (l: string) => void } = {},
+): Promise<DrainResult> {
+  const log = opts.log ?? (() => {});
+  const mails = opts.mails ?? 200;
+  const work = mkdtempSync(join(tmpdir(), 'm2t-bench-drain-'));
+  let sandbox: Awaited<ReturnType<typeof import('../src/sandbox/server.js').startSandbox>> | undefined;
+  try {
+    const [{ startSandbox }, { sandboxApiAuth }, { parseConfig }, { buildLiveContext }, { replay }, apiCfg] =
+      await Promise.all([
+        import('../src/sandbox/server.js'),
+        import('../src/sandbox/auth.js'),
+        import('../src/config.js'),
+        import('../src/commands/live-context.js'),
+        import('../src/commands/replay.js'),
+        import('../src/api/config-schema.js'),
+      ]);
+    log(`live drain: generating ${mails} mails`);
+    const corpus = await generateCorpus({
+      dir: join(work, 'corpus'),
+      mails,
+      seed: 'mail2ticket-bench-drain-v1',
+      tenMb: 0,
+      fiftyMb: 0,
+    });
+    sandbox = await startSandbox({ seed: [corpus.mailDir], faults: { latencyMs: DRAIN_LATENCY_MS } });
+    const sb = sandbox;
+    const { Writable } = await import('node:stream');
+    const sink = () =>
+      new Writable({
+        write(_c, _e, cb) {
+          cb();
+        },
+      });
+    const drain = async (concurrency: number): Promise<DrainRun> => {
+      const config = parseConfig({
+        stateDir: join(work, `state-${concurrency}`),
+        api: { baseUrl: sb.apiUrl, auth: sandboxApiAuth(), concurrency },
+      });
+      const ctx = await buildLiveContext(config);
+      const before = sb.store.counters.requests;
+      let done = 0;
+      const t0 = performance.now();
+      try {
+        await replay(
+          [corpus.mailDir],
+          ctx.pipeline,
+          undefined,
+          { stdout: sink(), stderr: sink() },
+          {
+            onResult: (r) => {
+              if (r.outcome === 'updated' || r.outcome === 're-threaded' || r.outcome === 'created') done++;
+            },
+          },
+        );
+      } finally {
+        await ctx.close();
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const requests = sb.store.counters.requests - before;
+      log(`live drain: concurrency ${concurrency}: ${mails} mails in ${seconds.toFixed(1)} s`);
+      return { concurrency, seconds, perSecond: mails / seconds, requestsPerMail: requests / mails, done };
+    };
+    const one = await drain(1);
+    const many = await drain(apiCfg.DEFAULT_CONCURRENCY);
+    return {
+      available: true,
+      mails,
+      latencyMs: DRAIN_LATENCY_MS,
+      one,
+      many,
+      ratio: many.perSecond / one.perSecond,
+    };
+  } catch (err) {
+    return { available: false, reason: (err as Error).message.split('\n')[0] ?? String(err) };
+  } finally {
+    await sandbox?.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The issue's targets for the live drain (issue 13 "Done when"). */
+export const DRAIN_TARGETS = { ratio: 8, requestsPerMail: 3.0 } as const;
+
+export function formatDrain(r: DrainResult): string {
+  if (!r.available) return `live drain: not available (${r.reason})`;
+  const run = (d: DrainRun) =>
+    `concurrency ${d.concurrency}: ${d.perSecond.toFixed(1)} mails/s (${d.seconds.toFixed(1)} s), ${d.requestsPerMail.toFixed(2)} requests/mail, ${d.done} updated`;
+  return [
+    `live drain (replay against the sandbox, ${r.latencyMs} ms per request, ${r.mails} mails):`,
+    `  ${run(r.one)}`,
+    `  ${run(r.many)}`,
+    `  ratio ${r.ratio.toFixed(1)}x (target >= ${DRAIN_TARGETS.ratio}x: ${r.ratio >= DRAIN_TARGETS.ratio ? 'met' : 'MISSED'}); requests/mail ${r.many.requestsPerMail.toFixed(2)} (target <= ${DRAIN_TARGETS.requestsPerMail}: ${r.many.requestsPerMail <= DRAIN_TARGETS.requestsPerMail ? 'met' : 'MISSED'})`,
+  ].join('\n');
+}
+
 export function formatLive(r: LiveResult): string {
   if (!r.available) return `live: not available (${r.reason})`;
   const mb = r.daemonMaxRssBytes === undefined ? 'n/a' : `${(r.daemonMaxRssBytes / 2 ** 20).toFixed(0)} MiB`;
@@ -392,6 +518,14 @@ export function formatLive(r: LiveResult): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.env.BENCH_DRAIN_ONLY) {
+    const d = await runLiveDrain({
+      mails: Number(process.env.BENCH_DRAIN_MAILS ?? 200),
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
+    process.stdout.write(`${formatDrain(d)}\n`);
+    process.exit(0);
+  }
   const r = await runLive({
     backlogMails: Number(process.env.BENCH_LIVE_MAILS ?? 2000),
     latencyMails: Number(process.env.BENCH_LATENCY_MAILS ?? 200),

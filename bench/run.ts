@@ -6,6 +6,7 @@
  *   BENCH_MAILS          corpus size (default 2000; big-attachment mails included)
  *   BENCH_SEED           corpus seed (default mail2ticket-bench-v1)
  *   BENCH_LIVE_MAILS     live backlog size (default 2000); BENCH_LATENCY_MAILS (default 200)
+ *   BENCH_DRAIN_MAILS    live drain (replay, sandbox at 50 ms per request) size (default 200)
  *   BENCH_SKIP_LIVE=1    skip the live figures;  BENCH_SKIP_STAGES=1 skip the per-stage pass
  *   BENCH_JSON=FILE      also write every figure as JSON;  BENCH_KEEP=1 keep the temp directory
  *   BENCH_BEFORE=FILE    an earlier run's BENCH_JSON: per-stage figures printed before/after
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAILS, DEFAULT_SEED, generateCorpus, MIB } from './corpus.js';
-import { formatLive, type LiveResult, runLive } from './live.js';
+import { type DrainResult, formatDrain, formatLive, type LiveResult, runLive, runLiveDrain } from './live.js';
 import { BASELINE_STAGES, STAGES, type StagesReport } from './stages.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -295,6 +296,17 @@ async function main(): Promise<void> {
         `arrival latency p99 target < ${TARGETS.latencyP99Ms} ms: ${mark(live.latency.p99Ms < TARGETS.latencyP99Ms)}`,
       );
     results.live = live;
+    out();
+    let drain: DrainResult;
+    if (process.env.BENCH_SKIP_LIVE) drain = { available: false, reason: 'skipped (BENCH_SKIP_LIVE)' };
+    else {
+      drain = await runLiveDrain({
+        mails: Number(process.env.BENCH_DRAIN_MAILS ?? 200),
+        log: (l) => process.stderr.write(`${l}\n`),
+      });
+    }
+    out(formatDrain(drain));
+    results.liveDrain = drain;
     out();
     out(
       `load average at the end: ${loadavg()

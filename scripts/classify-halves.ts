@@ -15,22 +15,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classify } from '../src/classify/index.js';
 import { parseMail } from '../src/parse/parse.js';
-import type { Classification } from '../src/types.js';
-
-interface ManifestEntry {
-  file: string;
-  kind: string;
-  recipients: { address: string | null; status: string | null; permanent: boolean | null }[];
-}
+import { kindMatches, type ManifestEntry, readManifest } from '../test/helpers/bounce-manifest.js';
 
 const args = process.argv.slice(2);
 const showMisses = args.includes('--misses');
 const root = join(import.meta.dirname, '..');
 const corpus = args.find((a) => !a.startsWith('--')) ?? join(root, 'fixtures', 'bounce-corpus');
-const manifest: ManifestEntry[] = readFileSync(join(corpus, 'manifest.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as ManifestEntry);
+const manifest: ManifestEntry[] = readManifest(corpus);
 
 /** "lhost-postfix-17.eml" -> ["lhost-postfix", 17]. */
 function familyOf(file: string): [string, number] {
@@ -49,16 +40,6 @@ for (const entries of byFamily.values()) {
   entries.forEach((e, i) => {
     half.set(e.file, i % 2 === 0 ? 'A' : 'B');
   });
-}
-
-function kindMatches(entry: ManifestEntry, c: Classification): boolean {
-  if (c.kind === entry.kind) return true;
-  if (entry.kind === 'auto-reply' && c.kind === 'out-of-office') return true;
-  return (
-    entry.kind === 'bounce' &&
-    c.kind === 'delivery-delay' &&
-    entry.recipients.every((r) => r.permanent === false)
-  );
 }
 
 interface Score {

@@ -25,7 +25,7 @@ const commands: Record<string, Command> = {
     ]);
     const pipeline = pipelineProcessMailFactory();
     try {
-      return await runCommand(argv, { processMailFactory: pipeline.factory });
+      return await runCommand(argv, { processMailFactory: pipeline.factory, apiProbe: pipeline.probe });
     } finally {
       await pipeline.close();
     }

@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'E_API_RESPONSE'
   | 'E_API_NOT_FOUND'
   | 'E_API_ABORTED'
+  /** The tenant is not serving its API (maintenance, suspended): `GET /api/state/{tenant}`. */
+  | 'E_API_UNAVAILABLE'
   | 'E_UNMATCHED'
   | 'E_NO_TICKET'
   // IMAP / daemon
@@ -36,8 +38,21 @@ export type ErrorCode =
   | 'E_DEFERRED'
   | 'E_QUARANTINED';
 
+/**
+ * Whose problem an error is (issue 13 §2). `mail`: this mail cannot be applied as it is (a 400 on
+ * its entity, a payload the schema rejects); retrying or quarantining it is about the mail. `api`:
+ * the API or our configuration of it is at fault (the collection routes answer 404, 401/403, the
+ * host does not resolve, TLS fails): it says nothing about the mail, so the mail is held where it
+ * is, never quarantined, and the whole run (replay) or all API work (daemon) waits for the API.
+ */
+export type ErrorScope = 'mail' | 'api';
+
 export interface Mail2TicketErrorOptions {
   retryable?: boolean;
+  /** Default `mail`. */
+  scope?: ErrorScope;
+  /** For `api` faults: the configuration setting to check first (`api.baseUrl`, `api.auth`, ...). */
+  setting?: string;
   status?: number;
   cause?: unknown;
   details?: Record<string, unknown>;
@@ -46,6 +61,8 @@ export interface Mail2TicketErrorOptions {
 export class Mail2TicketError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
+  readonly scope: ErrorScope;
+  readonly setting: string | undefined;
   readonly status: number | undefined;
   readonly details: Record<string, unknown> | undefined;
 
@@ -54,16 +71,22 @@ export class Mail2TicketError extends Error {
     this.name = 'Mail2TicketError';
     this.code = code;
     this.retryable = options.retryable ?? false;
+    this.scope = options.scope ?? 'mail';
+    this.setting = options.setting;
     this.status = options.status;
     this.details = options.details;
   }
 
-  toJSON(): Pick<Mail2TicketError, 'code' | 'message' | 'retryable'> & { status?: number } {
+  toJSON(): Pick<Mail2TicketError, 'code' | 'message' | 'retryable'> &
+    Partial<Pick<Mail2TicketError, 'scope' | 'setting'>> & { status?: number } {
     return {
       code: this.code,
       message: this.message,
       retryable: this.retryable,
       ...(this.status === undefined ? {} : { status: this.status }),
+      // Only the exception is spelled out: results of mail-scope errors look as they always did.
+      ...(this.scope === 'api' ? { scope: this.scope } : {}),
+      ...(this.setting === undefined ? {} : { setting: this.setting }),
     };
   }
 }
@@ -75,7 +98,14 @@ export class Mail2TicketError extends Error {
  * the daemon reports as it came.
  */
 export type ErrorSummary = Pick<Mail2TicketError, 'message'> &
-  Partial<Pick<Mail2TicketError, 'retryable'>> & { code: Mail2TicketError['code'] | (string & {}) };
+  Partial<Pick<Mail2TicketError, 'retryable' | 'scope' | 'setting'>> & {
+    code: Mail2TicketError['code'] | (string & {});
+  };
+
+/** True for an error (or its summary) that is the API's or the configuration's fault, not the mail's. */
+export function isApiFault(err: { scope?: ErrorScope } | undefined | null): boolean {
+  return err?.scope === 'api';
+}
 
 export function isMail2TicketError(err: unknown): err is Mail2TicketError {
   return err instanceof Mail2TicketError;

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
-import { describeError, type ErrorSummary, isMail2TicketError } from './errors.js';
+import { describeError, type ErrorSummary, isApiFault, isMail2TicketError } from './errors.js';
 import type { Logger } from './logger.js';
 import { finishMail, type MappingOptions, type PreparedMail, prepareMail } from './map/map.js';
+import { bracketedMessageId, parseMessageIdList } from './message-id.js';
 import { parseMail } from './parse/parse.js';
 import type { MappedPayload } from './schema/entity.js';
 import type { MailInput } from './sources/types.js';
@@ -69,6 +70,10 @@ export interface PipelineContext extends PrepareSteps {
   apply?(mapped: MappedMail, signal?: AbortSignal): Promise<ApplyResult>;
   logger?: Logger;
   signal?: AbortSignal;
+  /** Live mode: mails completed at once (api.concurrency); absent or 1: one at a time. */
+  concurrency?: number;
+  /** Live mode: one neutral API question, to tell an API fault from a mail's own (src/api/gate.ts). */
+  probe?(signal: AbortSignal): Promise<void>;
 }
 
 /** Process one mail from a source: never throws for a bad mail, it reports `quarantined` instead. */
@@ -154,7 +159,8 @@ export async function completeMail(p: PreparedResult, ctx: PipelineContext): Pro
     mapped = finishMail(prepared, thread);
   } catch (err) {
     if (isMail2TicketError(err)) {
-      if (err.retryable) return { source, outcome: 'deferred', error: err.toJSON() };
+      // Threading's API lookups failing on an API fault hold the mail like the live step does.
+      if (err.retryable || isApiFault(err)) return { source, outcome: 'deferred', error: err.toJSON() };
       return quarantined(source, err.code, err.message);
     }
     ctx.logger?.error({ err, source }, 'unexpected error while threading');
@@ -186,4 +192,105 @@ export async function completeMail(p: PreparedResult, ctx: PipelineContext): Pro
 
 export function quarantined(source: string, code: string, message: string): MailResult {
   return { source, outcome: 'quarantined', error: { code, message } };
+}
+
+/**
+ * The Message-Ids a mail's threading reads or writes: its own, its In-Reply-To and References, its
+ * bounce original. Two mails sharing one may depend on each other (a reply on its parent, a parent
+ * on the reply filed first, a second copy on the first); mails sharing none never do. Lower-cased:
+ * over-ordering two ids that differ only in case costs a little overlap, never correctness.
+ */
+export function orderKeys(input: ThreadInput, maxReferences: number): string[] {
+  const ids = [
+    bracketedMessageId(input.messageId),
+    ...parseMessageIdList(input.inReplyTo, maxReferences),
+    ...parseMessageIdList(input.references, maxReferences),
+    bracketedMessageId(input.bounceOriginalMessageId),
+  ];
+  return [...new Set(ids.filter((i): i is string => Boolean(i)).map((i) => i.toLowerCase()))];
+}
+
+interface OrderSlot {
+  keys: ReadonlySet<string> | undefined;
+  declared: Promise<void>;
+  markDeclared: () => void;
+  finished: Promise<void>;
+  markFinished: () => void;
+}
+
+/** A place in a MailOrder: say what the mail depends on, wait for its turn, then say it is done. */
+export interface OrderTicket {
+  /** Resolves once every earlier mail sharing one of `keys` is finished. Call once. */
+  ready(keys: readonly string[]): Promise<void>;
+  /** Call exactly once, also when the mail failed or never became ready (idempotent). */
+  finish(): void;
+}
+
+/**
+ * Lets many mails be completed (threaded, applied, recorded) at once while keeping the order where
+ * it matters (issue 13 §3): a mail whose threading depends on a Message-Id still in flight waits for
+ * that mail; the rest overtake. Places are taken in mail order (`reserve()`, synchronously, before
+ * anything is awaited); a mail becomes ready when every earlier mail has said what it depends on and
+ * every earlier one it shares a key with has finished. The result is what the same mails give one at
+ * a time, in that order.
+ */
+export class MailOrder {
+  private readonly slots: OrderSlot[] = [];
+
+  reserve(): OrderTicket {
+    let markDeclared!: () => void;
+    let markFinished!: () => void;
+    const slot: OrderSlot = {
+      keys: undefined,
+      declared: new Promise<void>((r) => {
+        markDeclared = r;
+      }),
+      markDeclared: () => markDeclared(),
+      finished: new Promise<void>((r) => {
+        markFinished = r;
+      }),
+      markFinished: () => markFinished(),
+    };
+    const earlier = [...this.slots];
+    this.slots.push(slot);
+    let done = false;
+    return {
+      ready: async (keys) => {
+        slot.keys = new Set(keys);
+        slot.markDeclared();
+        for (const e of earlier) {
+          await e.declared;
+          if (e.keys && [...e.keys].some((k) => slot.keys!.has(k))) await e.finished;
+        }
+      },
+      finish: () => {
+        if (done) return;
+        done = true;
+        if (!slot.keys) slot.keys = new Set();
+        slot.markDeclared();
+        slot.markFinished();
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) this.slots.splice(i, 1);
+      },
+    };
+  }
+
+  /** Mails holding a place (reserved and not finished). */
+  get size(): number {
+    return this.slots.length;
+  }
+}
+
+/** completeMail in its place: waits for the mails it depends on, and always gives the place up. */
+export async function completeInOrder(
+  p: PreparedResult,
+  ctx: PipelineContext,
+  ticket: OrderTicket,
+): Promise<MailResult> {
+  try {
+    await ticket.ready(orderKeys(p.threadInput, ctx.mapping.limits.maxReferences));
+    return await completeMail(p, ctx);
+  } finally {
+    ticket.finish();
+  }
 }

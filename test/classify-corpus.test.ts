@@ -9,26 +9,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../src/classify/index.js';
 import { parseMail } from '../src/parse/parse.js';
 import type { Classification } from '../src/types.js';
+import { kindMatches, type ManifestEntry, readManifest } from './helpers/bounce-manifest.js';
 
 const CORPUS = join(import.meta.dirname, '..', 'fixtures', 'bounce-corpus');
 const NORMAL = join(import.meta.dirname, '..', 'fixtures', 'normal');
 
-interface ManifestEntry {
-  file: string;
-  kind: string;
-  recipients: { address: string | null; status: string | null; permanent: boolean | null }[];
-}
+const manifest: ManifestEntry[] = readManifest(CORPUS);
 
-const manifest: ManifestEntry[] = readFileSync(join(CORPUS, 'manifest.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as ManifestEntry);
-
-/**
- * The manifest comes from Sisimai, which has no "delay" or "out-of-office" kind: its auto-reply
- * covers our out-of-office, and its bounce covers our delivery-delay when every recipient in the
- * file is a temporary (class 4) failure, i.e. the report's Action was "delayed".
- */
 /*
  * Known, deliberate disagreements (counted as misses, not excused):
  * - lhost-opensmtpd-15: OpenSMTPD's "Delivery status notification: delayed" with Action: delayed,
@@ -38,15 +25,6 @@ const manifest: ManifestEntry[] = readFileSync(join(CORPUS, 'manifest.jsonl'), '
  * - lhost-v5sendmail-01, lhost-apachejames-01: the manifest's address ("kijitora@exampl",
  *   11 zeros) occurs nowhere in the mail; we report the address the mail names.
  */
-function kindMatches(entry: ManifestEntry, c: Classification): boolean {
-  if (c.kind === entry.kind) return true;
-  if (entry.kind === 'auto-reply' && c.kind === 'out-of-office') return true;
-  return (
-    entry.kind === 'bounce' &&
-    c.kind === 'delivery-delay' &&
-    entry.recipients.every((r) => r.permanent === false)
-  );
-}
 
 /**
  * The manifest's permanence for a whole bounce, by the classifier's documented rule: permanent when

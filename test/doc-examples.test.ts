@@ -460,13 +460,17 @@ async function runLine(s: DocSession, cmd: ShellCommand): Promise<void> {
   }
   if (sub === 'config' && rest[0] === 'check') {
     const file = rest.at(-1)!;
+    const connect = !rest.includes('--no-connect');
+    // Without --no-connect, config check also probes the API: it must find the sandbox there.
+    if (connect && s.config().api) await s.ensureSandbox();
     const r = await s.cli(args);
     const n = (s.config().mailboxes ?? []).length;
     expect(r.code, `${ctx}\n${r.stdout}`).toBe(0);
     expect(r.stdout.trim().split('\n').at(-1)).toBe(`${file}: ok (${n} mailboxes)`);
-    if (!rest.includes('--no-connect')) {
+    if (connect) {
       const oks = r.stdout.split('\n').filter((l) => l.startsWith('ok: mailboxes.'));
       expect(oks.length, r.stdout).toBe(n);
+      if (s.config().api) expect(r.stdout, `${ctx}: the API probe`).toMatch(/^ok: api /m);
     }
     return;
   }

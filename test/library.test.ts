@@ -117,7 +117,7 @@ describe('replay and startSandbox', () => {
     }
   });
 
-  it('defers a mail while the API fails, with setFaults', async () => {
+  it('stops with an API-scope error while the API fails (setFaults), quarantining nothing', async () => {
     const sb = await startSandbox({ seed: THREAD_B[0] });
     try {
       sb.setFaults({ queue: Array(10).fill('500') });
@@ -125,8 +125,15 @@ describe('replay and startSandbox', () => {
         stateDir: join(tmp, 'faults'),
         api: { ...sb.apiConfig, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } },
       };
-      const [first] = await collect(replay(THREAD_B[0]!, live));
-      expect(first).toMatchObject({ outcome: 'deferred', error: { code: 'E_API_HTTP' } });
+      // A 5xx streak that the probe confirms is the API's fault, not the mail's (issue 13): the
+      // results end with a Mail2TicketError of scope 'api' before any result: no quarantined record.
+      const results: unknown[] = [];
+      const stop = await thrown(async () => {
+        for await (const r of replay(THREAD_B[0]!, live)) results.push(r);
+      });
+      expect(results).toEqual([]);
+      expect(isMail2TicketError(stop)).toBe(true);
+      expect(stop).toMatchObject({ code: 'E_API_HTTP', scope: 'api' });
       sb.setFaults({});
       const [again] = await collect(replay(THREAD_B[0]!, live));
       expect(again?.outcome).toBe('updated');

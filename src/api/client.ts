@@ -12,9 +12,18 @@ import {
 import { type AuthOptions, type AuthProvider, createAuth } from './auth.js';
 import { splitBaseUrl } from './base-url.js';
 import type { ApiConfig } from './config-schema.js';
-import { ApiError, certainlyNotSent, httpError, transportError } from './errors.js';
+import {
+  ApiError,
+  certainlyNotSent,
+  FAULT_SETTINGS,
+  httpError,
+  type RouteKind,
+  transportError,
+} from './errors.js';
 import { findPath, type MessageMatch, messageIdVariants, parseMatches, parseSlimInt } from './odata.js';
 import { type Sleep, withRetry } from './retry.js';
+import { resolveTenant } from './tenant.js';
+import { AimdWindow } from './window.js';
 
 export type { MessageMatch };
 export { splitBaseUrl };
@@ -25,8 +34,15 @@ export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 const USER_AGENT = 'mail2ticket';
 
+/**
+ * A Message-Id no mail has: the lookup for it is the cheapest question that needs the URL, the
+ * credentials and the archive route to be right (config check, and the gate's probe in gate.ts).
+ */
+export const PROBE_MESSAGE_ID = '<mail2ticket-probe@mail2ticket.invalid>';
+
 export interface ClientOptions extends AuthOptions {
   logger?: Logger;
+  now?: () => number;
   /** Test hooks: the retry wait and its jitter. */
   sleep?: Sleep;
   random?: () => number;
@@ -40,6 +56,10 @@ export interface ClientStats {
   requests: number;
   retries: number;
   authRefreshes: number;
+  /** ResolveTicketId answers served from the per-run cache. */
+  resolveCacheHits: number;
+  /** Times the AIMD window was halved on a 429 or 5xx. */
+  windowDecreases: number;
 }
 
 interface RequestSpec<T> {
@@ -48,8 +68,19 @@ interface RequestSpec<T> {
   body?: unknown;
   /** GET and PUT are idempotent (PUT replaces); a POST is repeated only when it surely never arrived. */
   idempotent: boolean;
+  /** What a 404 (or a non-JSON 200) says: the record is gone, or the URL is wrong (errors.ts). */
+  route: RouteKind;
   parse: (json: unknown, what: string) => T;
   signal?: AbortSignal;
+}
+
+interface Target {
+  baseUrl: string;
+  origin: string;
+  basePath: string;
+  pool: Pool;
+  /** Tenant endpoints only: when to ask the state service again. */
+  validUntil?: number;
 }
 
 function validated<S extends z.ZodType>(schema: S) {
@@ -91,27 +122,91 @@ async function readBody(body: AsyncIterable<Buffer>, what: string): Promise<stri
  * a 401 triggers one credential refresh and one repeat.
  */
 export class SuperOfficeClient {
-  readonly stats: ClientStats = { requests: 0, retries: 0, authRefreshes: 0 };
-  private readonly pool: Pool;
-  private readonly basePath: string;
+  readonly stats: ClientStats = {
+    requests: 0,
+    retries: 0,
+    authRefreshes: 0,
+    resolveCacheHits: 0,
+    windowDecreases: 0,
+  };
+  /** Requests in flight, adapted to the server (AIMD on 429/5xx), at most `api.concurrency`. */
+  readonly window: AimdWindow;
+  private target: Target | undefined;
+  private resolving: Promise<Target> | undefined;
+  /** Set after a connection failure: an Online tenant may have moved, ask the state service again. */
+  private stale = false;
   private readonly log: Logger;
   private closed = false;
+  /**
+   * ResolveTicketId per ticket, for the run (issue 13 §3: a merge during a run is rare, and the
+   * answer only steers where a reply goes). Tickets the API just saved a message on are alive.
+   */
+  private readonly resolved = new Map<number, Promise<number | undefined>>();
+  /** The server's defaults for a new message: the same for every POST of the run. */
+  private defaults: Promise<TicketMessageEntity> | undefined;
+  /**
+   * How this tenant was last seen to store a Message-Id (SuperOffice does not document it): as the
+   * mail writes it, or always with / always without angle brackets. Decides which spelling is asked
+   * first; the other is still asked when the first finds nothing.
+   */
+  private storedSpelling: 'as-written' | 'bracketed' | 'bare' | undefined;
 
   private constructor(
     private readonly cfg: ApiConfig,
     private readonly auth: AuthProvider,
     private readonly opts: ClientOptions,
   ) {
-    const { origin, basePath } = splitBaseUrl(cfg.baseUrl);
-    this.basePath = basePath;
     this.log = (opts.logger ?? silentLogger()).child({ component: 'api' });
-    this.pool = new Pool(origin, {
-      connections: cfg.connections,
-      connect: { timeout: cfg.timeouts.connectMs },
-      headersTimeout: cfg.timeouts.headersMs,
-      bodyTimeout: cfg.timeouts.bodyMs,
+    this.window = new AimdWindow(cfg.concurrency);
+    if (cfg.baseUrl !== undefined) this.target = this.openTarget(cfg.baseUrl);
+  }
+
+  /** One keep-alive pool per tenant root, sized for the mails in flight. */
+  private openTarget(baseUrl: string, validUntil?: number): Target {
+    const { origin, basePath } = splitBaseUrl(baseUrl);
+    const pool = new Pool(origin, {
+      connections: Math.max(this.cfg.connections, this.cfg.concurrency),
+      connect: { timeout: this.cfg.timeouts.connectMs },
+      headersTimeout: this.cfg.timeouts.headersMs,
+      bodyTimeout: this.cfg.timeouts.bodyMs,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     });
+    return { baseUrl, origin, basePath, pool, ...(validUntil === undefined ? {} : { validUntil }) };
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  /** The tenant root to talk to: fixed by `baseUrl`, or asked of the state service (`tenant`). */
+  private async currentTarget(signal: AbortSignal | undefined): Promise<Target> {
+    const t = this.target;
+    if (this.cfg.tenant === undefined) return t!;
+    if (t && !this.stale && (t.validUntil === undefined || this.now() < t.validUntil)) return t;
+    this.resolving ??= (async () => {
+      try {
+        const ep = await resolveTenant(this.cfg, { ...(signal ? { signal } : {}), now: () => this.now() });
+        this.stale = false;
+        const old = this.target;
+        if (old && old.baseUrl === ep.baseUrl) {
+          old.validUntil = ep.validUntil;
+          return old;
+        }
+        this.log.info({ tenant: this.cfg.tenant, endpoint: ep.baseUrl, state: ep.state }, 'tenant endpoint');
+        this.target = this.openTarget(ep.baseUrl, ep.validUntil);
+        // Requests still on the old host finish there; close() waits for them.
+        old?.pool.close().catch(() => {});
+        return this.target;
+      } finally {
+        this.resolving = undefined;
+      }
+    })();
+    return this.resolving;
+  }
+
+  /** Where requests go now (for messages and `config check`); undefined before a tenant resolved. */
+  get baseUrl(): string | undefined {
+    return this.target?.baseUrl;
   }
 
   /** Resolves the credentials (E_CONFIG when a variable or file is missing) and opens the pool lazily. */
@@ -146,21 +241,64 @@ export class SuperOfficeClient {
   }
 
   /**
-   * Ticket messages whose MessageId is `messageId`, trying the mail's spelling first, then the other
-   * one (with/without angle brackets). Oldest first; empty when none.
+   * Ticket messages whose MessageId is `messageId`: the spelling this tenant was last seen to store
+   * first (as the mail writes it, or always with / without angle brackets), then the other one. So
+   * a mail found at all is found with one request, not one per spelling. Oldest first.
    */
   async findTicketMessagesByMessageId(messageId: string, o: CallOptions = {}): Promise<MessageMatch[]> {
-    for (const variant of messageIdVariants(messageId)) {
+    const written = messageId.trim().startsWith('<');
+    let variants = messageIdVariants(messageId);
+    const prefer = this.storedSpelling;
+    if (prefer === 'bracketed' || prefer === 'bare') {
+      const first = (v: string) => v.startsWith('<') === (prefer === 'bracketed');
+      variants = [...variants.filter(first), ...variants.filter((v) => !first(v))];
+    }
+    for (const variant of variants) {
       const matches = await this.request({
         method: 'GET',
         path: findPath(variant),
         idempotent: true,
+        route: 'collection',
         parse: (json) => parseMatches(json, variant),
         signal: o.signal,
       });
-      if (matches.length > 0) return matches;
+      if (matches.length > 0) {
+        const stored = (matches[0]!.messageId ?? variant).trim().startsWith('<');
+        this.storedSpelling = stored === written ? 'as-written' : stored ? 'bracketed' : 'bare';
+        return matches;
+      }
     }
     return [];
+  }
+
+  /**
+   * One cheap question that needs the URL, the credentials and the archive route to be right: the
+   * Message-Id lookup for an id no mail has. Throws what the API answered (an ApiError).
+   */
+  async probe(o: CallOptions = {}): Promise<void> {
+    const what = PROBE_MESSAGE_ID;
+    await this.request({
+      method: 'GET',
+      path: findPath(what),
+      idempotent: true,
+      route: 'collection',
+      parse: (json) => {
+        if (!Array.isArray((json as { value?: unknown } | null)?.value)) {
+          throw new ApiError(
+            'E_API_RESPONSE',
+            `GET /api/v1/TicketMessage answered without an archive list: this URL is not the SuperOffice API (check ${FAULT_SETTINGS.url})`,
+            { retryable: false, scope: 'api', setting: FAULT_SETTINGS.url },
+          );
+        }
+        return undefined;
+      },
+      signal: o.signal,
+    });
+  }
+
+  /** A ticket the API just saved a message on exists and is not merged away: no need to ask. */
+  noteTicketAlive(ticketId: number): void {
+    if (!this.resolved.has(ticketId)) this.resolved.set(ticketId, Promise.resolve(ticketId));
   }
 
   getTicketMessage(id: number, o: CallOptions & { select?: string[] } = {}): Promise<TicketMessageEntity> {
@@ -168,20 +306,28 @@ export class SuperOfficeClient {
       method: 'GET',
       path: `/api/v1/TicketMessage/${id}${this.query({ select: o.select })}`,
       idempotent: true,
+      route: 'entity',
       parse: validated(TicketMessageResponseSchema),
       signal: o.signal,
     });
   }
 
-  /** A new entity with the server's defaults (CreatedBy, Slevel, ...), to fill and POST. */
+  /** A new entity with the server's defaults (CreatedBy, Slevel, ...), to fill and POST; asked once a run. */
   getDefaultTicketMessage(o: CallOptions = {}): Promise<TicketMessageEntity> {
-    return this.request({
+    this.defaults ??= this.request({
       method: 'GET',
       path: '/api/v1/TicketMessage/default',
       idempotent: true,
+      route: 'collection',
       parse: validated(TicketMessageResponseSchema),
       signal: o.signal,
     });
+    const asked = this.defaults;
+    // A failed answer is not kept: the next mail asks again.
+    asked.catch(() => {
+      if (this.defaults === asked) this.defaults = undefined;
+    });
+    return asked.then((d) => structuredClone(d));
   }
 
   /** PUT replaces the whole entity: send what GET returned, changed. */
@@ -195,6 +341,7 @@ export class SuperOfficeClient {
       path: `/api/v1/TicketMessage/${id}${this.query({ select: o.select, notify: this.cfg.notify })}`,
       body: entity,
       idempotent: true,
+      route: 'entity',
       parse: validated(TicketMessageResponseSchema),
       signal: o.signal,
     });
@@ -211,6 +358,7 @@ export class SuperOfficeClient {
       path: `/api/v1/TicketMessage${this.query({ notify: this.cfg.notify })}`,
       body: entity,
       idempotent: false,
+      route: 'collection',
       parse: validated(TicketMessageResponseSchema),
       signal: o.signal,
     });
@@ -221,6 +369,7 @@ export class SuperOfficeClient {
       method: 'GET',
       path: `/api/v1/Ticket/${id}`,
       idempotent: true,
+      route: 'entity',
       parse: validated(TicketSchema),
       signal: o.signal,
     });
@@ -231,11 +380,27 @@ export class SuperOfficeClient {
    * 200 null). A read despite being a POST, so retried like one.
    */
   resolveTicketId(id: number, o: CallOptions = {}): Promise<number | undefined> {
+    const known = this.resolved.get(id);
+    if (known) {
+      this.stats.resolveCacheHits++;
+      return known;
+    }
+    const asked = this.askResolveTicketId(id, o);
+    this.resolved.set(id, asked);
+    // Failures are not kept: the next mail asks again.
+    asked.catch(() => {
+      if (this.resolved.get(id) === asked) this.resolved.delete(id);
+    });
+    return asked;
+  }
+
+  private askResolveTicketId(id: number, o: CallOptions): Promise<number | undefined> {
     return this.request({
       method: 'POST',
       path: '/api/v1/Agents/Ticket/ResolveTicketId',
       body: { TicketId: id },
       idempotent: true,
+      route: 'collection',
       parse: (json, what) => {
         if (json === null) return undefined;
         const n = parseSlimInt(json);
@@ -253,7 +418,7 @@ export class SuperOfficeClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.close();
+    await this.target?.pool.close();
   }
 
   private query(q: { select?: string[]; notify?: boolean }): string {
@@ -302,13 +467,15 @@ export class SuperOfficeClient {
   private async attempt<T>(spec: RequestSpec<T>, what: string, attempt: number): Promise<T> {
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     for (let refreshed = false; ; refreshed = true) {
-      this.stats.requests++;
+      const target = await this.currentTarget(spec.signal);
       let status: number;
       let text: string;
       let retryAfter: string | string[] | undefined;
+      const release = await this.window.acquire();
       try {
-        const res = await this.pool.request({
-          path: this.basePath + spec.path,
+        this.stats.requests++;
+        const res = await target.pool.request({
+          path: target.basePath + spec.path,
           method: spec.method,
           headers: { ...this.baseHeaders(body !== undefined), ...this.auth.headers() },
           body,
@@ -319,23 +486,41 @@ export class SuperOfficeClient {
         text = await readBody(res.body, what);
       } catch (err) {
         if (err instanceof ApiError) throw err;
-        throw transportError(what, err, spec.signal);
+        const e = transportError(what, err, spec.signal);
+        // An Online tenant that cannot be reached may have moved: ask the state service again.
+        if (e.scope === 'api' && this.cfg.tenant !== undefined) this.stale = true;
+        throw e;
+      } finally {
+        release();
       }
       this.log.debug({ method: spec.method, path: spec.path, status, attempt }, 'api call');
+      if (status === 429 || status >= 500) {
+        this.window.congestion();
+        this.stats.windowDecreases = this.window.decreases;
+      } else this.window.success();
       if (status === 401 && !refreshed) {
         await this.refreshAuth(what, spec.signal);
         continue;
       }
-      if (status < 200 || status > 299) throw httpError(what, status, text, retryAfter, this.auth.secrets());
+      if (status < 200 || status > 299)
+        throw httpError(what, status, text, retryAfter, this.auth.secrets(), spec.route);
       let json: unknown = null;
       if (text.trim() !== '') {
         try {
           json = JSON.parse(text);
         } catch {
-          throw new ApiError('E_API_RESPONSE', `${what} answered ${status} with a body that is not JSON`, {
-            status,
-            retryable: false,
-          });
+          // On a route every SuperOffice has, a page that is not JSON (a portal's login page, a web
+          // server's index) means the URL leads somewhere else: the configuration, not the mail.
+          const wrongPlace = spec.route === 'collection';
+          throw new ApiError(
+            'E_API_RESPONSE',
+            `${what} answered ${status} with a body that is not JSON${wrongPlace ? ` (check ${FAULT_SETTINGS.url})` : ''}`,
+            {
+              status,
+              retryable: false,
+              ...(wrongPlace ? { scope: 'api' as const, setting: FAULT_SETTINGS.url } : {}),
+            },
+          );
         }
       }
       return spec.parse(json, what);
@@ -351,8 +536,8 @@ export class SuperOfficeClient {
       const msg = err instanceof Mail2TicketError ? err.message : String(err);
       throw new ApiError(
         'E_API_AUTH',
-        `${what} answered 401 and refreshing the credentials failed: ${scrubSecrets(msg, this.auth.secrets())}`,
-        { status: 401, retryable: false },
+        `${what} answered 401 and refreshing the credentials failed: ${scrubSecrets(msg, this.auth.secrets())} (check ${FAULT_SETTINGS.auth})`,
+        { status: 401, retryable: false, scope: 'api', setting: FAULT_SETTINGS.auth },
       );
     }
   }

@@ -81,19 +81,47 @@ export type OnUnmatched = (typeof ON_UNMATCHED)[number];
 /** An HTTP header value: visible ASCII and spaces only (no CR/LF smuggling). */
 const headerValue = z.string().regex(/^[\x20-\x7e]*$/, 'must be printable ASCII');
 
+/** Mails in flight against the API at once, by default (issue 13 §3). */
+export const DEFAULT_CONCURRENCY = 8;
+export const MAX_CONCURRENCY = 64;
+
+/** SuperOffice Online environments: `sod` (development), `stage`, `online` (production). */
+export const ENVIRONMENTS = ['sod', 'stage', 'online'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+const httpUrl = z.url({ protocol: /^https?$/, error: NOT_HTTP_URL });
+
 export const apiConfigSchema = z
   .object({
     /**
      * Where the API is, as the official clients take it: `https://sod.superoffice.com/Cust12345/api`
      * (Onsite `https://host/SuperOffice/api`). The tenant root (`.../Cust12345`) and `.../api/v1`
      * name the same API and are accepted too, with or without a trailing slash (src/api/base-url.ts);
-     * a query string, a fragment or a path inside the API is refused.
+     * a query string, a fragment or a path inside the API is refused. Leave it out for Online with
+     * `tenant`.
      */
-    baseUrl: z.url({ protocol: /^https?$/, error: NOT_HTTP_URL }).superRefine((url, ctx) => {
-      const problem = baseUrlProblem(url);
-      // z.url has reported a URL that is not one already.
-      if (problem && problem !== NOT_HTTP_URL) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+    baseUrl: z
+      .url({ protocol: /^https?$/, error: NOT_HTTP_URL })
+      .superRefine((url, ctx) => {
+        const problem = baseUrlProblem(url);
+        // z.url has reported a URL that is not one already.
+        if (problem && problem !== NOT_HTTP_URL) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    /**
+     * SuperOffice Online: the tenant (`Cust12345`). Its endpoint is asked of
+     * `GET {stateUrl}/api/state/{tenant}` and followed when SuperOffice moves the tenant.
+     */
+    tenant: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a tenant id such as Cust12345')
+      .optional(),
+    /** With `tenant`: which Online environment (`https://{environment}.superoffice.com`). */
+    environment: z.enum(ENVIRONMENTS).optional(),
+    /** With `tenant`: where the state service is, instead of `https://{environment}.superoffice.com`. */
+    stateUrl: httpUrl.optional(),
+    /** Mails worked on against the API at once (replay and each daemon mailbox). */
+    concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(DEFAULT_CONCURRENCY),
     auth: apiAuthSchema,
     /** Sent as Accept-Language and SO-Language (iso2 code); omitted when unset. */
     language: headerValue.optional(),
@@ -109,5 +137,29 @@ export const apiConfigSchema = z
     retry: retrySchema.default(retrySchema.parse({})),
     timeouts: timeoutsSchema.default(timeoutsSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.baseUrl === undefined && a.tenant === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseUrl'],
+        message: 'required (or give tenant and environment)',
+      });
+    }
+    if (a.baseUrl !== undefined && a.tenant !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tenant'], message: 'give either baseUrl or tenant, not both' });
+    }
+    if (a.tenant !== undefined && a.environment === undefined && a.stateUrl === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environment'],
+        message: `required with tenant: one of ${ENVIRONMENTS.join(', ')}`,
+      });
+    }
+    for (const key of ['environment', 'stateUrl'] as const) {
+      if (a[key] !== undefined && a.tenant === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'only used with tenant' });
+      }
+    }
+  });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -1,4 +1,4 @@
-import { type ErrorSummary, Mail2TicketError } from '../errors.js';
+import { type ErrorSummary, isApiFault, Mail2TicketError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { bareMessageIdSpelling } from '../message-id.js';
 import type { ApplyResult } from '../pipeline.js';
@@ -76,9 +76,10 @@ export function newEntity(
 
 function fail(err: unknown): LiveResult {
   if (!(err instanceof Mail2TicketError)) throw err; // a bug, not an API answer: let the pipeline see it
-  const error = { code: err.code, message: err.message };
-  // Rejected credentials or an interrupted run say nothing about the mail: try it again later.
-  const notTheMailsFault = err.code === 'E_API_ABORTED' || (err.code === 'E_API_AUTH' && err.status === 401);
+  const { status: _status, ...error } = err.toJSON();
+  // An API or configuration fault (issue 13 §2) or an interrupted run says nothing about the mail:
+  // it is held (deferred, with `scope: 'api'` for the caller to stop or pause), never quarantined.
+  const notTheMailsFault = err.code === 'E_API_ABORTED' || isApiFault(err);
   return { outcome: err.retryable || notTheMailsFault ? 'deferred' : 'quarantined', error };
 }
 
@@ -135,6 +136,7 @@ export async function applyLive(
         entityId: saved.EjMessageId || first.ticketMessageId,
         ticketId: saved.Ticket?.TicketId ?? target,
       };
+      if (result.ticketId !== undefined) client.noteTicketAlive(result.ticketId);
       log.info({ ...result, fromTicket: currentTicket }, 'ticket message saved');
       return result;
     }
@@ -155,7 +157,9 @@ export async function applyLive(
     }
   } catch (err) {
     const result = fail(err);
-    log.warn({ outcome: result.outcome, code: result.error?.code }, result.error?.message ?? 'failed');
+    // An API fault is logged once per change of state by whoever holds the mail (gate.ts), not per mail.
+    const level = isApiFault(result.error) ? 'debug' : 'warn';
+    log[level]({ outcome: result.outcome, code: result.error?.code }, result.error?.message ?? 'failed');
     return result;
   }
 }
@@ -205,6 +209,7 @@ async function create(
     entityId: saved.EjMessageId,
     ticketId: saved.Ticket?.TicketId ?? ticketId,
   };
+  client.noteTicketAlive(result.ticketId!);
   log.info(result, 'ticket message created');
   return result;
 }

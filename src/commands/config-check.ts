@@ -6,6 +6,7 @@ import { describeError, isMail2TicketError } from '../errors.js';
 import { defaultPort } from '../imap/config-schema.js';
 import { connectImap, credentialsFor } from '../imap/connection.js';
 import { silentLogger } from '../logger.js';
+import type { ApiConfig } from '../api/config-schema.js';
 
 export const CONFIG_CHECK_USAGE = 'usage: mail2ticket config check [--no-connect] FILE';
 
@@ -52,6 +53,42 @@ async function testConnection(mb: MailboxConfig, where: string): Promise<string>
     ].join('; ');
   } finally {
     await client.logout().catch(() => client.close());
+  }
+}
+
+/**
+ * The API half of the check (issue 13 §2): resolve the URL (a tenant through the state service),
+ * authenticate, and run the Message-Id lookup once, reporting exactly what is wrong and which setting
+ * to look at. One attempt, no retries: a check should answer, not wait out a backoff.
+ */
+export async function checkApi(api: ApiConfig): Promise<{ ok: boolean; line: string }> {
+  const [{ SuperOfficeClient }, { splitBaseUrl }, { faultLine }] = await Promise.all([
+    import('../api/client.js'),
+    import('../api/base-url.js'),
+    import('../api/gate.js'),
+  ]);
+  const what = api.tenant ? `api (tenant ${api.tenant})` : 'api';
+  let client: Awaited<ReturnType<typeof SuperOfficeClient.create>>;
+  try {
+    client = await SuperOfficeClient.create({ ...api, retry: { ...api.retry, maxAttempts: 1 } });
+  } catch (err) {
+    return { ok: false, line: `problem: ${what}: ${describeError(err)}` };
+  }
+  const started = performance.now();
+  try {
+    await client.probe({ signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    const { origin, basePath } = splitBaseUrl(client.baseUrl!);
+    const ms = Math.round(performance.now() - started);
+    return {
+      ok: true,
+      line: `ok: ${what} ${origin}${basePath}/api/v1: ${api.auth.scheme} credentials accepted, Message-Id lookup answered in ${ms} ms`,
+    };
+  } catch (err) {
+    const where = client.baseUrl ? ` ${client.baseUrl}` : '';
+    const line = isMail2TicketError(err) ? faultLine(err) : describeError(err);
+    return { ok: false, line: `problem: ${what}${where}: ${line}` };
+  } finally {
+    await client.close();
   }
 }
 
@@ -112,6 +149,7 @@ export async function configCheckCommand(argv: string[], deps: ConfigCheckDeps =
         }
       }),
     );
+    if (config.api) results.push(await checkApi(config.api));
     for (const r of results) {
       out(r.line);
       if (!r.ok) failed = true;

@@ -39,7 +39,11 @@ export async function buildLiveContext(
   });
   return {
     client,
-    pipeline: built.pipeline,
+    pipeline: {
+      ...built.pipeline,
+      concurrency: api.concurrency,
+      probe: (signal) => client.probe({ signal }),
+    },
     close: async () => {
       await built.close();
       await client.close();

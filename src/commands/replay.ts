@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Config, defaultConfig, loadConfigFile } from '../config.js';
 import { Mail2TicketError, describeError } from '../errors.js';
-import { replayResults } from '../library/replay.js';
+import { ApiFaultStop, replayResults } from '../library/replay.js';
 import type { Jobs } from '../parallel/preparer.js';
 import type { MailResult, PipelineContext } from '../pipeline.js';
 import { checkPaths } from '../sources/index.js';
@@ -47,6 +47,11 @@ export async function replayCommand(argv: string[], io: ReplayIo = process): Pro
     const summary = await replay(args.paths, ctx.pipeline, args.out, io, { jobs: args.jobs });
     io.stderr.write(`${summary.format(args.dryRun ? [] : LIVE_OUTCOMES)}\n`);
     return 0;
+  } catch (err) {
+    if (!(err instanceof ApiFaultStop)) throw err;
+    // One line, naming the setting to check (issue 13 §2); the mails not done stay for the next run.
+    io.stderr.write(`mail2ticket: ${err.message}\n`);
+    return 1;
   } finally {
     await ctx.close();
   }
@@ -115,13 +120,17 @@ export async function replay(
   ctx: PipelineContext,
   out: string | undefined,
   io: ReplayIo,
-  options: { jobs?: Jobs; onResult?: (r: MailResult) => void } = {},
+  options: { jobs?: Jobs; concurrency?: number; onResult?: (r: MailResult) => void } = {},
 ): Promise<Summary> {
   const summary = new Summary();
   const file: WriteStream | undefined = out ? createWriteStream(out) : undefined;
   const sink: NodeJS.WritableStream = file ?? io.stdout;
   try {
-    for await (const result of replayResults(paths, ctx, { jobs: options.jobs ?? 'auto' })) {
+    const loop = {
+      jobs: options.jobs ?? 'auto',
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    };
+    for await (const result of replayResults(paths, ctx, loop)) {
       summary.add(result);
       options.onResult?.(result);
       if (!sink.write(`${JSON.stringify(result)}\n`)) {

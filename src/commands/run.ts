@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ApiGate } from '../api/gate.js';
 import { type Config, loadConfigFile } from '../config.js';
 import { type MailboxConfig, mailboxListProblems } from '../daemon/config-schema.js';
 import { type HealthServer, startHealthServer } from '../daemon/http.js';
@@ -18,6 +19,11 @@ export interface ProcessMailContext {
 export interface RunDeps {
   /** Builds the pipeline for one mailbox (parse → classify → thread → map → PUT). */
   processMailFactory?: (ctx: ProcessMailContext) => ProcessMail;
+  /**
+   * One neutral API question (the Message-Id lookup of an id no mail has), to tell an API fault
+   * from a mail's own and to notice when the API answers again (src/api/gate.ts).
+   */
+  apiProbe?: (config: Config, signal: AbortSignal) => Promise<void>;
   logger?: Logger;
   /** Where SIGTERM/SIGINT come from (tests pass an EventEmitter). */
   signals?: NodeJS.EventEmitter;
@@ -85,11 +91,28 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
     return 1;
   }
   const metrics = new DaemonMetrics();
+  const probe = deps.apiProbe;
+  metrics.apiUp.set({}, 1);
+  // One gate for every mailbox: an API fault holds all of them, logged once per change.
+  const apiGate = new ApiGate({
+    ...(probe ? { probe: (signal: AbortSignal) => probe(config, signal) } : {}),
+    logger: logger.child({ component: 'api-gate' }),
+    backoff: config.daemon.reconnect,
+    onChange: (h) => {
+      metrics.apiUp.set({}, h.state === 'ok' ? 1 : 0);
+      if (h.state === 'fault' && h.since !== lastFaultSince) {
+        lastFaultSince = h.since;
+        metrics.apiFaults.inc({ setting: h.setting ?? 'unknown' });
+      }
+    },
+  });
+  let lastFaultSince: string | null = null;
   const supervisor = new Supervisor({
     config,
     store,
     logger,
     metrics,
+    apiGate,
     processMailFor: (mailbox) =>
       factory({ config, mailbox, logger: logger.child({ mailbox: mailbox.name }) }),
   });
@@ -127,6 +150,7 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
         port: config.daemon.http.port,
         host: config.daemon.http.host,
         health: () => supervisor.health(),
+        api: () => supervisor.apiHealth(),
         metrics,
       });
       logger.info(

@@ -1,5 +1,6 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ApiHealth } from '../api/gate.js';
 import type { MailboxHealth } from './loop.js';
 import type { DaemonMetrics } from './metrics.js';
 
@@ -7,6 +8,8 @@ export interface HealthServerOptions {
   port: number;
   host: string;
   health: () => MailboxHealth[];
+  /** The API as a whole (src/api/gate.ts); absent when the daemon has no gate. */
+  api?: () => ApiHealth | undefined;
   metrics: DaemonMetrics;
 }
 
@@ -16,8 +19,10 @@ export interface HealthServer {
 }
 
 /**
- * GET /healthz: per-mailbox connected / last successful fetch / backlog; 200 when every mailbox
- * is connected, 503 otherwise (a load balancer or systemd watchdog can act on it).
+ * GET /healthz: per-mailbox connected / last successful fetch / backlog, and the API's state; 200
+ * when every mailbox is connected and the API answers, 503 otherwise (a load balancer or systemd
+ * watchdog can act on it). While the API is at fault, `api.reason` says what and which setting.
+ * `status`: `ok`, `degraded` (a mailbox is down) or `api-fault`.
  * GET /metrics: Prometheus text format.
  */
 export async function startHealthServer(o: HealthServerOptions): Promise<HealthServer> {
@@ -29,10 +34,13 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
     }
     if (path === '/healthz') {
       const mailboxes = o.health();
-      const ok = mailboxes.every((m) => m.connected);
+      const api = o.api?.();
+      const apiOk = !api || api.state === 'ok';
+      const ok = mailboxes.every((m) => m.connected) && apiOk;
+      const status = !apiOk ? 'api-fault' : ok ? 'ok' : 'degraded';
       res
         .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(`${JSON.stringify({ status: ok ? 'ok' : 'degraded', mailboxes })}\n`);
+        .end(`${JSON.stringify({ status, ...(api ? { api } : {}), mailboxes })}\n`);
       return;
     }
     if (path === '/metrics') {

@@ -1,6 +1,7 @@
 import { createReadStream, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { backoffDelay } from '../core/backoff.js';
+import type { ApiGate } from '../api/gate.js';
 import { describeError, type ErrorSummary } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { deferredDelay } from './backoff.js';
@@ -26,6 +27,8 @@ export interface LoopSettings {
   maxDeferredAgeMs: number;
   maxAttempts: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
+  /** Mails in flight at once (api.concurrency); each is acknowledged after its own API success. */
+  concurrency: number;
 }
 
 export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
@@ -35,11 +38,13 @@ export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
   maxDeferredAgeMs: 3 * 86_400_000,
   maxAttempts: 20,
   reconnect: { initialDelayMs: 1000, maxDelayMs: 300_000 },
+  concurrency: 1,
 };
 
 export interface MailboxHealth {
   name: string;
-  state: 'starting' | 'connecting' | 'working' | 'waiting' | 'backoff' | 'stopped';
+  /** `held`: the API is at fault (src/api/gate.ts); mail stays unread where it is until it answers. */
+  state: 'starting' | 'connecting' | 'working' | 'held' | 'waiting' | 'backoff' | 'stopped';
   connected: boolean;
   lastSuccessfulFetchAt: string | null;
   backlog: number;
@@ -82,6 +87,18 @@ export interface RunMailboxOptions {
   metrics?: DaemonMetrics;
   /** Updated in place for /healthz. */
   health?: MailboxHealth;
+  /** The API as a whole (shared by every mailbox): no mail is started while it is at fault. */
+  apiGate?: ApiGate;
+}
+
+/** One try of one mail, as the loop settles it. */
+interface Attempt {
+  ref: MailRef;
+  raw: RawMail;
+  /** Attempts so far, this one included. */
+  attempts: number;
+  firstSeen: number;
+  log: Logger;
 }
 
 /** Shortest wait between passes, so a deferred mail due "now" cannot spin the loop. */
@@ -102,6 +119,8 @@ class MailboxLoop {
   private readonly settings: LoopSettings;
   private readonly health: MailboxHealth;
   private readonly labels: { mailbox: string };
+  /** Mails held in this pass because the API was at fault: the next pass starts as soon as it answers. */
+  private held = 0;
 
   constructor(private readonly opts: RunMailboxOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -165,6 +184,12 @@ class MailboxLoop {
       this.health.consecutiveFailures = 0;
       this.health.lastError = null;
       if (signal.aborted) break;
+      if (this.held > 0) {
+        // Held mail is due the moment the API answers again, not at the next IDLE wake-up.
+        this.held = 0;
+        await this.holdWhileApiAtFault();
+        continue;
+      }
       let timeout = info.canIdle ? this.settings.recheckIntervalMs : this.settings.pollIntervalMs;
       const due = state.nextDeferredDue();
       if (due !== undefined) timeout = Math.min(timeout, Math.max(MIN_WAIT_MS, due - this.clock.now()));
@@ -195,15 +220,42 @@ class MailboxLoop {
     const unfinished = () => uids.filter((u) => state.get(u)?.status === 'pending' || !state.get(u));
     this.health.backlog = unfinished().length;
     metrics?.backlog.set(this.labels, this.health.backlog);
-    for (const uid of uids) {
-      if (signal.aborted) break;
-      const rec = state.get(uid);
-      if (rec && rec.status !== 'pending') continue;
-      if (rec?.nextAttempt && rec.nextAttempt > this.clock.now()) continue;
-      await this.handle(uid);
+    const done = () => {
       this.health.backlog = Math.max(0, this.health.backlog - 1);
       metrics?.backlog.set(this.labels, this.health.backlog);
+    };
+    // Up to `concurrency` mails in flight (issue 13 §3). Fetching and starting stay in UID order on
+    // this one connection; each mail is acknowledged (\Seen, move) after its own API success, in
+    // whatever order those come. A failure of one (a lost connection) ends the pass once the rest
+    // in flight have finished: the state records each one's progress, so nothing is lost.
+    const limit = Math.max(1, this.settings.concurrency);
+    const inFlight = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    try {
+      for (const uid of uids) {
+        if (signal.aborted || failure) break;
+        const rec = state.get(uid);
+        if (rec && rec.status !== 'pending') continue;
+        if (rec?.nextAttempt && rec.nextAttempt > this.clock.now()) continue;
+        await this.holdWhileApiAtFault();
+        if (signal.aborted) break;
+        const started = await this.begin(uid);
+        if (!started) {
+          done();
+          continue;
+        }
+        const p: Promise<void> = started.rest
+          .then(done, (err: unknown) => {
+            failure ??= { err };
+          })
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        while (inFlight.size >= limit) await Promise.race(inFlight);
+      }
+    } finally {
+      await Promise.all(inFlight);
     }
+    if (failure) throw failure.err;
     // Every UID below the first unfinished one is done or gone: later scans start there.
     const left = unfinished();
     const last = uids[uids.length - 1];
@@ -213,10 +265,25 @@ class MailboxLoop {
     metrics?.backlog.set(this.labels, this.health.backlog);
   }
 
-  private async handle(uid: number): Promise<void> {
+  /** While the API is at fault, start nothing (the mail stays unread where it is). */
+  private async holdWhileApiAtFault(): Promise<void> {
+    const gate = this.opts.apiGate;
+    if (!gate || gate.isOpen) return;
+    const before = this.health.state;
+    this.health.state = 'held';
+    await gate.whenOpen(this.opts.signal);
+    if (this.health.state === 'held') this.health.state = before;
+  }
+
+  /**
+   * The part of a mail's handling that runs in UID order: fetch it, count the attempt, start the
+   * pipeline. Resolves with the rest (the API's answer and the server-side action), or undefined
+   * when there is nothing more to do. (Wrapped in an object: an async function would wait for it.)
+   */
+  private async begin(uid: number): Promise<{ rest: Promise<void> } | undefined> {
     const { state, source, logger } = this.opts;
     const ref = await source.fetchMeta(uid);
-    if (!ref) return; // expunged meanwhile
+    if (!ref) return undefined; // expunged meanwhile
     const log = logger.child({ uid, messageId: ref.messageId });
     const now = this.clock.now();
     if (state.isMessageIdDone(ref.messageId)) {
@@ -227,47 +294,71 @@ class MailboxLoop {
       state.markApplied(uid);
       this.count('duplicate');
       log.info('already done (same Message-Id); not sent again');
-      return;
+      return undefined;
     }
     const firstSeen = state.firstSeen(uid, ref.messageId, now);
     const before = state.get(uid)!;
     const raw = await source.fetchRaw(ref);
-    if (!raw) return;
-    try {
-      if (before.attempts >= this.settings.maxAttempts) {
+    if (!raw) return undefined;
+    if (before.attempts >= this.settings.maxAttempts) {
+      try {
         // Tried this often already, possibly crashing each time: stop feeding it to the pipeline.
         await this.quarantine(ref, raw, {
           code: 'E_TOO_MANY_ATTEMPTS',
           message: `gave up after ${before.attempts} attempts; last error: ${before.lastError ?? 'none recorded (interrupted)'}`,
         });
-        return;
+      } finally {
+        if (raw.kind === 'file') rmSync(raw.path, { force: true });
       }
-      const rec = state.beginAttempt(uid, ref.messageId, now);
-      const result = await this.process(raw, ref, log);
-      const outcome = result.outcome;
-      if (ACCEPTED_OUTCOMES.has(outcome)) {
-        state.markAccepted(uid, outcome, ref.messageId, this.clock.now());
-        await this.applySuccess(uid);
-        state.markApplied(uid);
-        this.count(outcome, result.kind);
-        log.info({ outcome, kind: result.kind, attempts: rec.attempts }, 'mail done');
-      } else if (outcome === 'dry-run') {
-        // Nothing was sent, so nothing is done on the server; recorded so it is not re-run forever.
-        state.markAccepted(uid, outcome, ref.messageId, this.clock.now());
-        state.markApplied(uid);
-        this.count(outcome, result.kind);
-        log.info({ outcome, kind: result.kind }, 'mail processed (dry run)');
-      } else if (outcome === 'quarantined') {
-        await this.quarantine(
-          ref,
-          raw,
-          result.error ?? { code: 'E_QUARANTINED', message: 'quarantined by the pipeline' },
-        );
-      } else {
-        await this.defer(ref, raw, result, rec.attempts, firstSeen, log);
+      return undefined;
+    }
+    const rec = state.beginAttempt(uid, ref.messageId, now);
+    // Started here, synchronously, so the pipeline sees mails in UID order (MailOrder in pipeline.ts).
+    const processing = this.process(raw, ref, log);
+    const rest = (async () => {
+      try {
+        const result = await processing;
+        await this.settle({ ref, raw, attempts: rec.attempts, firstSeen, log }, result);
+      } finally {
+        if (raw.kind === 'file') rmSync(raw.path, { force: true });
       }
-    } finally {
-      if (raw.kind === 'file') rmSync(raw.path, { force: true });
+    })();
+    return { rest };
+  }
+
+  private async settle(a: Attempt, result: ProcessResult): Promise<void> {
+    const { ref, raw, attempts, log } = a;
+    const { state, apiGate, signal, metrics } = this.opts;
+    const uid = ref.uid;
+    const outcome = result.outcome;
+    if (ACCEPTED_OUTCOMES.has(outcome)) {
+      apiGate?.success();
+      state.markAccepted(uid, outcome, ref.messageId, this.clock.now());
+      await this.applySuccess(uid);
+      state.markApplied(uid);
+      this.count(outcome, result.kind);
+      log.info({ outcome, kind: result.kind, attempts }, 'mail done');
+    } else if (outcome === 'dry-run') {
+      // Nothing was sent, so nothing is done on the server; recorded so it is not re-run forever.
+      state.markAccepted(uid, outcome, ref.messageId, this.clock.now());
+      state.markApplied(uid);
+      this.count(outcome, result.kind);
+      log.info({ outcome, kind: result.kind }, 'mail processed (dry run)');
+    } else if (outcome === 'quarantined') {
+      await this.quarantine(
+        ref,
+        raw,
+        result.error ?? { code: 'E_QUARANTINED', message: 'quarantined by the pipeline' },
+      );
+    } else if (apiGate && (await apiGate.judge(result.error, signal))) {
+      // The API's fault, not the mail's (issue 13 §2): the attempt is taken back, the mail stays
+      // unread where it is and is tried again once the API answers. The gate logs the fault once.
+      state.refundAttempt(uid);
+      this.held++;
+      metrics?.apiHeld.inc(this.labels);
+      log.debug({ code: result.error?.code }, 'mail held: the API is at fault');
+    } else {
+      await this.defer(a, result);
     }
   }
 
@@ -299,17 +390,13 @@ class MailboxLoop {
     }
   }
 
-  private async defer(
-    ref: MailRef,
-    raw: RawMail,
-    result: ProcessResult,
-    attempts: number,
-    firstSeen: number,
-    log: Logger,
-  ): Promise<void> {
+  private async defer(a: Attempt, result: ProcessResult): Promise<void> {
+    const { ref, raw, attempts, firstSeen, log } = a;
     const now = this.clock.now();
     const why = result.error ? `${result.error.code}: ${result.error.message}` : 'deferred';
-    const age = now - firstSeen;
+    // Time the API was at fault is not the mail's (issue 13 §2: a weekend of maintenance must not
+    // quarantine Monday's inbox). The gate remembers the outages of this process.
+    const age = now - firstSeen - (this.opts.apiGate?.faultMsBetween(firstSeen, now) ?? 0);
     if (age >= this.settings.maxDeferredAgeMs || attempts >= this.settings.maxAttempts) {
       const limit =
         age >= this.settings.maxDeferredAgeMs

@@ -189,6 +189,19 @@ export class MailboxState {
     return this.get(uid)!;
   }
 
+  /**
+   * Take back the attempt counted by beginAttempt: the API was at fault, not the mail (issue 13 §2),
+   * so the try must not bring it nearer to maxAttempts. The mail stays pending, due at once.
+   */
+  refundAttempt(uid: number): void {
+    this.db
+      .prepare(
+        `UPDATE mail SET attempts = MAX(attempts - 1, 0), next_attempt = NULL
+         WHERE mailbox = ? AND uidvalidity = ? AND uid = ? AND status = 'pending'`,
+      )
+      .run(this.name, this.uv, uid);
+  }
+
   /** First-seen time of a mail (for the deferred age limit), recording it when new. */
   firstSeen(uid: number, messageId: string | undefined, now: number): number {
     this.db

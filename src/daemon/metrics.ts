@@ -106,6 +106,21 @@ export class DaemonMetrics {
     'gauge',
   );
   readonly backlog = new Family('mail2ticket_mailbox_backlog', 'Mails found but not yet finished.', 'gauge');
+  readonly apiUp = new Family(
+    'mail2ticket_api_up',
+    '1 while the API answers, 0 while it (or its configuration) is at fault and mail is held.',
+    'gauge',
+  );
+  readonly apiFaults = new Family(
+    'mail2ticket_api_faults_total',
+    'Times the API went from answering to at fault, by the setting to check.',
+    'counter',
+  );
+  readonly apiHeld = new Family(
+    'mail2ticket_api_held_total',
+    'Mails held (not counted as an attempt) because the API was at fault.',
+    'counter',
+  );
   readonly apiLatency = new Histogram(
     'mail2ticket_api_latency_seconds',
     'Time to process one mail (parse, map and API PUT), by mailbox.',
@@ -120,6 +135,9 @@ export class DaemonMetrics {
       this.idleWakeups,
       this.connected,
       this.backlog,
+      this.apiUp,
+      this.apiFaults,
+      this.apiHeld,
     ].map((f) => f.render());
     parts.push(this.apiLatency.render());
     return `${parts.join('\n')}\n`;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ApiGate, ApiHealth } from '../api/gate.js';
 import type { Config } from '../config.js';
 import { describeError } from '../errors.js';
 import { credentialsFor } from '../imap/connection.js';
@@ -11,7 +12,9 @@ import type { DaemonMetrics } from './metrics.js';
 import type { Clock, MailSource, ProcessMail } from './types.js';
 
 export interface SupervisorOptions {
-  config: Pick<Config, 'stateDir' | 'daemon' | 'mailboxes'>;
+  config: Pick<Config, 'stateDir' | 'daemon' | 'mailboxes'> & Partial<Pick<Config, 'api'>>;
+  /** The API as a whole, shared by every mailbox: while it is at fault no mailbox starts a mail. */
+  apiGate?: ApiGate;
   /** The pipeline for one mailbox (its mailSorter / slevel may differ). */
   processMailFor: (mailbox: MailboxConfig) => ProcessMail;
   store: StateStore;
@@ -65,7 +68,8 @@ export class Supervisor {
         signal: this.controller.signal,
         logger: log,
         stateDir: config.stateDir,
-        settings: d,
+        settings: { ...d, concurrency: config.api?.concurrency ?? 1 },
+        ...(this.opts.apiGate ? { apiGate: this.opts.apiGate } : {}),
         health,
         ...(metrics ? { metrics } : {}),
         ...(this.opts.clock ? { clock: this.opts.clock } : {}),
@@ -83,6 +87,11 @@ export class Supervisor {
     return this.healths.map((h) => ({ ...h }));
   }
 
+  /** The API's state for /healthz; undefined without a gate. */
+  apiHealth(): ApiHealth | undefined {
+    return this.opts.apiGate?.health();
+  }
+
   /** Resolves when every loop has ended by itself (only after stop()). */
   whenStopped(): Promise<void> {
     return Promise.all(this.running).then(() => {});
@@ -91,6 +100,8 @@ export class Supervisor {
   stop(graceMs = this.opts.config.daemon.shutdownGraceMs): Promise<StopResult> {
     this.stopping ??= (async () => {
       this.controller.abort();
+      // Stops probing and lets every mailbox waiting on the API see the abort.
+      const gateStopped = this.opts.apiGate?.stop();
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'forced'>((resolve) => {
         timer = setTimeout(() => resolve('forced'), graceMs);
@@ -104,6 +115,7 @@ export class Supervisor {
         );
         await Promise.all(this.sources.map((s) => s.close().catch(() => {})));
       }
+      await gateStopped;
       return result;
     })();
     return this.stopping;

@@ -1,40 +1,121 @@
+import { ApiGate, faultLine } from '../api/gate.js';
 import type { Config } from '../config.js';
-import { Mail2TicketError } from '../errors.js';
+import { type ErrorCode, type ErrorSummary, Mail2TicketError } from '../errors.js';
+import {
+  completeInOrder,
+  completeMail,
+  MailOrder,
+  type MailResult,
+  type PipelineContext,
+  type PreparedResult,
+} from '../pipeline.js';
 import { type AutoPolicy, type Jobs, Preparer } from '../parallel/preparer.js';
-import { completeMail, type MailResult, type PipelineContext, type PreparedResult } from '../pipeline.js';
 import { checkPaths, readSources } from '../sources/index.js';
 import { type ConfigInput, toConfig } from './config.js';
+
+/**
+ * Replay met an API fault (a wrong URL, rejected credentials, an unreachable host): it says nothing
+ * about the mail, so replay stops at once and quarantines nothing (issue 13 §2). Thrown by the
+ * results iterator after the mails already in flight have finished; `done` results came before it.
+ */
+export class ApiFaultStop extends Mail2TicketError {
+  constructor(
+    readonly fault: ErrorSummary,
+    readonly done: number,
+  ) {
+    super(
+      fault.code as ErrorCode,
+      `stopped: the API is at fault, nothing was quarantined (${done} mails done before): ${faultLine(fault)}`,
+      { scope: 'api', ...(fault.setting ? { setting: fault.setting } : {}) },
+    );
+    this.name = 'ApiFaultStop';
+  }
+}
 
 /**
  * Every mail under `paths` through the pipeline, one result per mail, in source order: the loop the
  * CLI's `replay` writes as NDJSON. With `jobs > 1` (or `auto` on a long replay, see
  * src/parallel/preparer.ts) the mail-only work (parse, classify, bodies) runs in
- * worker threads, a bounded window ahead; threading, the API and the results stay on this thread,
- * strictly in mail order, so a reply always threads against the messages before it, exactly as with
- * `jobs = 1`. The next mail is taken only when the consumer asks for the next result.
+ * worker threads, a bounded window ahead. Live, up to `concurrency` mails (default: the context's
+ * `api.concurrency`) are completed at once; MailOrder makes a mail wait for an earlier one in flight
+ * that it threads on (its In-Reply-To, References or bounce original), so threading equals the
+ * one-at-a-time run, and the results are still yielded in source order. A held mail whose error the
+ * API gate judges an API fault is not yielded: the replay ends with an ApiFaultStop. The next mail is
+ * taken only when the consumer asks for the next result.
  */
 export async function* replayResults(
   paths: readonly string[],
   ctx: PipelineContext,
-  options: { jobs?: Jobs; autoPolicy?: AutoPolicy } = {},
+  options: { jobs?: Jobs; concurrency?: number; autoPolicy?: AutoPolicy } = {},
 ): AsyncGenerator<MailResult, void, undefined> {
+  const concurrency = options.concurrency ?? ctx.concurrency ?? 1;
+  // in-process or worker threads (`auto` decides part-way, see src/parallel/preparer.ts)
   const preparer = new Preparer(options.jobs ?? 1, ctx, options.autoPolicy);
+  // Live mode judges a held mail's error: an API fault stops the run (see ApiFaultStop).
+  const gate = ctx.apply ? new ApiGate(ctx.probe ? { probe: (s) => ctx.probe!(s) } : {}) : undefined;
+  let fault: ErrorSummary | undefined;
+  let done = 0;
+  const order = concurrency > 1 ? new MailOrder() : undefined;
   const window: Promise<PreparedResult | MailResult>[] = [];
+  const start = (pending: Promise<PreparedResult | MailResult>): Promise<PreparedResult | MailResult> => {
+    if (!order) return pending;
+    const ticket = order.reserve();
+    return pending.then(
+      (p) => {
+        if ('prepared' in p) return completeInOrder(p, ctx, ticket);
+        ticket.finish();
+        return p;
+      },
+      (err: unknown) => {
+        ticket.finish();
+        throw err;
+      },
+    );
+  };
+  /** The mail's result, or undefined when it is held because the API is at fault. */
   const complete = async (pending: Promise<PreparedResult | MailResult>) => {
     const prepared = await pending;
-    return 'prepared' in prepared ? completeMail(prepared, ctx) : prepared;
+    const result = 'prepared' in prepared ? await completeMail(prepared, ctx) : prepared;
+    if (result.outcome === 'deferred' && gate && (fault !== undefined || (await gate.judge(result.error)))) {
+      // Not yielded: the mail is not done and says nothing about itself; the next run takes it.
+      fault ??= gateFault(gate);
+      return undefined;
+    }
+    done++;
+    return result;
   };
   try {
     for await (const input of readSources(paths)) {
-      window.push(preparer.prepare(input));
-      if (window.length >= preparer.window) yield await complete(window.shift()!);
+      if (fault) break;
+      window.push(start(preparer.prepare(input)));
+      if (window.length >= Math.max(preparer.window, concurrency)) {
+        const result = await complete(window.shift()!);
+        if (result) yield result;
+      }
     }
-    while (window.length) yield await complete(window.shift()!);
+    // After a fault the mails in flight still finish (and are yielded when they succeeded).
+    while (window.length) {
+      const result = await complete(window.shift()!);
+      if (result) yield result;
+    }
   } finally {
     // Stopped early (a consumer's `break`): let prepared-ahead work settle before the pool closes.
     await Promise.allSettled(window);
+    await gate?.stop();
     await preparer.close();
   }
+  if (fault) throw new ApiFaultStop(fault, done);
+}
+
+/** The gate's view of the fault (what the probe answered), as an error summary. */
+function gateFault(gate: ApiGate): ErrorSummary {
+  const h = gate.health();
+  return {
+    code: h.code ?? 'E_API_HTTP',
+    message: h.reason ?? 'the API is at fault',
+    scope: 'api',
+    ...(h.setting ? { setting: h.setting } : {}),
+  };
 }
 
 export interface ReplayOptions {
