@@ -187,8 +187,6 @@ async function main(): Promise<void> {
     // Replay throughput and peak RSS: ours and the baseline, each in a fresh process.
     out();
     out('replay of the whole corpus (each side in its own process; NDJSON to /dev/null):');
-    // The CLI's default (in-process, one mail at a time) and, when the CLI has it, `--jobs 2`
-    // (worker threads for parse/classify/bodies, both cores). The baseline runs between the two.
     const jobs = await cliSupportsJobs(join(corpus.mailDir, '000000.eml'));
     // The default flags first (`--jobs auto` where the CLI has it: in-process, or a worker per
     // core when the replay is long and a core is idle; what it chose depends on the load average
