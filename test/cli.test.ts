@@ -52,6 +52,18 @@ describe('mail2ticket CLI (built bin)', () => {
     expect(readFileSync(join(dir, '2.ndjson'), 'utf8')).toBe(a);
   });
 
+  it('gives the same NDJSON with the default --jobs auto as with --jobs 1, past the worker threshold', () => {
+    // The fixtures twice (142 mails, over AUTO_JOBS_MIN_MAILS). Whether auto starts workers here
+    // depends on idle cores; test/parallel-auto.test.ts forces both branches.
+    const dir = mkdtempSync(join(tmpdir(), 'm2t-cli-'));
+    const one = cli('replay', '--dry-run', '--jobs', '1', '--out', join(dir, '1.ndjson'), FIXTURES, FIXTURES);
+    const auto = cli('replay', '--dry-run', '--out', join(dir, 'auto.ndjson'), FIXTURES, FIXTURES);
+    expect([one.code, auto.code]).toEqual([0, 0]);
+    const a = readFileSync(join(dir, '1.ndjson'), 'utf8');
+    expect(a.trim().split('\n').length).toBeGreaterThan(100);
+    expect(readFileSync(join(dir, 'auto.ndjson'), 'utf8')).toBe(a);
+  });
+
   it('npm start (demo): seeds the sandbox and replays the fixtures live, every mail accounted for', () => {
     const r = cli('demo');
     expect(r.code).toBe(0);

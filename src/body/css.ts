@@ -155,15 +155,62 @@ export function filterDeclaration(prop: string, value: string, imageUrl?: ImageU
   return out;
 }
 
-/** Filter a `style` attribute value; returns the kept declarations joined, or '' when none survive. */
+/**
+ * A small least-recently-used map, bounded by entries and by the characters of keys and values
+ * together, so memoising whole `<style>` blocks (up to MAX_STYLE_CHARS each) cannot grow the heap.
+ */
+export class BoundedLru<V extends string | { css: string }> {
+  private readonly map = new Map<string, V>();
+  private chars = 0;
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxChars: number,
+  ) {}
+
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      // re-insert: Map iteration order is insertion order, so the first key is the least recent
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, value: V): void {
+    const size = key.length + (typeof value === 'string' ? value.length : value.css.length);
+    if (size > this.maxChars) return;
+    const old = this.map.get(key);
+    if (old !== undefined) {
+      this.map.delete(key);
+      this.chars -= key.length + (typeof old === 'string' ? old.length : old.css.length);
+    }
+    this.map.set(key, value);
+    this.chars += size;
+    while (this.map.size > this.maxEntries || this.chars > this.maxChars) {
+      const [k, v] = this.map.entries().next().value as [string, V];
+      this.map.delete(k);
+      this.chars -= k.length + (typeof v === 'string' ? v.length : v.css.length);
+    }
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
 /**
  * Newsletters and Outlook repeat the same few style attributes on every cell, and parsing each
  * with postcss was the sanitizer's largest cost; results are memoised per style string (bounded).
  * Only styles without url() are cached: theirs depend on the image policy of the mail at hand.
  */
 const STYLE_CACHE_MAX = 4096;
+/** Cleared when full rather than LRU: a hit is then one Map lookup (LRU upkeep on every hit
+ * measured at 3 % of the sanitizer), and one mail's styles refill it at once. */
 const styleCache = new Map<string, string>();
 
+/** Filter a `style` attribute value; returns the kept declarations joined, or '' when none survive. */
 export function filterInlineStyle(style: string, imageUrl?: ImageUrlCheck): string {
   if (/url|\\/i.test(style)) return filterInlineStyleUncached(style, imageUrl);
   let kept = styleCache.get(style);
@@ -175,7 +222,54 @@ export function filterInlineStyle(style: string, imageUrl?: ImageUrlCheck): stri
   return kept;
 }
 
-function filterInlineStyleUncached(style: string, imageUrl?: ImageUrlCheck): string {
+/**
+ * The declarations of a style attribute that is a plain `prop: value; ...` list, split without
+ * postcss; null when the text holds anything postcss could read differently from a split on `;`
+ * and `:` (comments, escapes, quotes, `url(`, `@`, braces, `!important`, a `;` inside
+ * parentheses, a declaration without a colon, an unusual property name), which then goes to
+ * postcss. Only ASCII space characters are allowed, because postcss trims exactly those.
+ * test/body-css-fast.test.ts checks it against the postcss path on generated and real styles.
+ */
+const SIMPLE_STYLE = /^[A-Za-z0-9_ \t\n\r\f#%.,;:()+\-/]*$/;
+// no leading `_` or `*`: postcss moves those IE hacks out of the property name
+const SIMPLE_PROP = /^-?[A-Za-z][\w-]*$/;
+const SPACE_EDGES = /^[ \t\n\r\f]+|[ \t\n\r\f]+$/g;
+
+export function simpleDeclarations(style: string): [prop: string, value: string][] | null {
+  if (!SIMPLE_STYLE.test(style) || style.includes('/*') || /url\(/i.test(style)) return null;
+  // parentheses (rgb(), hsl()) are fine as long as they do not nest and hold no `;` or `:`
+  if (style.includes('(') || style.includes(')')) {
+    if (!/^(?:[^()]|\([^();:]*\))*$/.test(style)) return null;
+  }
+  const out: [string, string][] = [];
+  for (const segment of style.split(';')) {
+    if (/^[ \t\n\r\f]*$/.test(segment)) continue;
+    const colon = segment.indexOf(':');
+    if (colon < 0) return null;
+    const prop = segment.slice(0, colon).replace(SPACE_EDGES, '');
+    const value = segment.slice(colon + 1).replace(SPACE_EDGES, '');
+    if (!SIMPLE_PROP.test(prop) || value.includes(':')) return null;
+    out.push([prop, value]);
+  }
+  return out;
+}
+
+/** Without the memo: the simple-declaration path when it applies, else postcss. */
+export function filterInlineStyleUncached(style: string, imageUrl?: ImageUrlCheck): string {
+  const simple = simpleDeclarations(style);
+  if (simple) {
+    const kept: string[] = [];
+    for (const [prop, value] of simple) {
+      const v = filterDeclaration(prop, value, imageUrl);
+      if (v !== null) kept.push(`${prop.toLowerCase()}:${v}`);
+    }
+    return kept.join(';');
+  }
+  return filterInlineStylePostcss(style, imageUrl);
+}
+
+/** The general path: postcss reads the declarations. Exported for the equivalence test. */
+export function filterInlineStylePostcss(style: string, imageUrl?: ImageUrlCheck): string {
   let root: postcss.Root;
   try {
     root = postcss.parse(`a{${style}}`);
@@ -290,6 +384,21 @@ function filterNodes(
  * the `<style>` element it is written into.
  */
 export function filterStyleBlock(css: string, imageUrl?: ImageUrlCheck): StyleBlockResult {
+  // Without url() the result does not depend on the mail's image policy: newsletter templates
+  // repeat the same <style> text mail after mail, so it is filtered once (bounded LRU).
+  if (/url/i.test(css)) return filterStyleBlockUncached(css, imageUrl);
+  const cached = styleBlockCache.get(css);
+  if (cached) return { ...cached };
+  const r = filterStyleBlockUncached(css, imageUrl);
+  styleBlockCache.set(css, { ...r });
+  return r;
+}
+
+/** Distinct `<style>` texts remembered; 2 MiB of characters at most (keys and results). */
+export const STYLE_BLOCK_CACHE_MAX = 64;
+const styleBlockCache = new BoundedLru<StyleBlockResult>(STYLE_BLOCK_CACHE_MAX, 2 * 1024 * 1024);
+
+function filterStyleBlockUncached(css: string, imageUrl?: ImageUrlCheck): StyleBlockResult {
   const r: StyleBlockResult = { css: '', rulesKept: 0, rulesDropped: 0 };
   let root: postcss.Root;
   try {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { type Config, defaultConfig, loadConfigFile } from '../config.js';
 import { Mail2TicketError, describeError } from '../errors.js';
 import { ApiFaultStop, replayResults } from '../library/replay.js';
+import type { Jobs } from '../parallel/preparer.js';
 import type { MailResult, PipelineContext } from '../pipeline.js';
 import { checkPaths } from '../sources/index.js';
 import { progressFor } from './progress.js';
@@ -10,7 +11,7 @@ import { type BuiltContext, buildContext } from './context.js';
 import { LIVE_OUTCOMES, Summary } from './summary.js';
 
 export const REPLAY_USAGE =
-  'usage: mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N] [--quiet] PATH...';
+  'usage: mail2ticket replay [--dry-run] [--config FILE] [--out FILE] [--jobs N|auto] [--quiet] PATH...';
 
 export interface ReplayIo {
   stdout: NodeJS.WritableStream;
@@ -62,18 +63,10 @@ export async function replayCommand(argv: string[], io: ReplayIo = process): Pro
   }
 }
 
-/**
- * Workers pay only for large replays (each loads the parser and sanitizer, ~1 s of CPU and
- * ~50 MB); the default stays in-process and `--jobs N` opts in. See docs/benchmarks.md.
- */
-function defaultJobs(): number {
-  return 1;
-}
-
 export function parseReplayArgs(argv: string[]): {
   dryRun: boolean;
   quiet: boolean;
-  jobs: number;
+  jobs: Jobs;
   out?: string;
   config?: string;
   paths: string[];
@@ -108,10 +101,15 @@ export function parseReplayArgs(argv: string[]): {
     throw new Mail2TicketError('E_USAGE', describeError(err).replace(/\. To specify.*$/s, ''));
   }
   if (parsed.positionals.length === 0) throw new Mail2TicketError('E_USAGE', 'missing PATH');
-  const jobsText = parsed.values.jobs;
-  const jobs = jobsText === undefined ? defaultJobs() : Number(jobsText);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
-    throw new Mail2TicketError('E_USAGE', `--jobs must be a whole number from 1 to 64, not "${jobsText}"`);
+  // `auto` (the default): in-process for short replays, a worker per core for long ones
+  // (src/parallel/preparer.ts); `--jobs 1` never starts a worker.
+  const jobsText = parsed.values.jobs ?? 'auto';
+  const jobs: Jobs = jobsText === 'auto' ? 'auto' : Number(jobsText);
+  if (jobs !== 'auto' && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
+    throw new Mail2TicketError(
+      'E_USAGE',
+      `--jobs must be "auto" or a whole number from 1 to 64, not "${jobsText}"`,
+    );
   }
   return {
     dryRun: parsed.values['dry-run'] === true,
@@ -132,14 +130,14 @@ export async function replay(
   ctx: PipelineContext,
   out: string | undefined,
   io: ReplayIo,
-  options: { jobs?: number; concurrency?: number; onResult?: (r: MailResult) => void } = {},
+  options: { jobs?: Jobs; concurrency?: number; onResult?: (r: MailResult) => void } = {},
 ): Promise<Summary> {
   const summary = new Summary();
   const file: WriteStream | undefined = out ? createWriteStream(out) : undefined;
   const sink: NodeJS.WritableStream = file ?? io.stdout;
   try {
     const loop = {
-      jobs: options.jobs ?? 1,
+      jobs: options.jobs ?? 'auto',
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     };
     for await (const result of replayResults(paths, ctx, loop)) {

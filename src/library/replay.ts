@@ -8,13 +8,10 @@ import {
   type MailResult,
   type PipelineContext,
   type PreparedResult,
-  prepareInput,
 } from '../pipeline.js';
+import { type AutoPolicy, type Jobs, Preparer } from '../parallel/preparer.js';
 import { checkPaths, readSources } from '../sources/index.js';
 import { type ConfigInput, toConfig } from './config.js';
-
-/** How many mails may be prepared ahead of the one being completed, per worker. */
-const WINDOW_PER_JOB = 4;
 
 /**
  * Replay met an API fault (a wrong URL, rejected credentials, an unreachable host): it says nothing
@@ -37,7 +34,8 @@ export class ApiFaultStop extends Mail2TicketError {
 
 /**
  * Every mail under `paths` through the pipeline, one result per mail, in source order: the loop the
- * CLI's `replay` writes as NDJSON. With `jobs > 1` the mail-only work (parse, classify, bodies) runs in
+ * CLI's `replay` writes as NDJSON. With `jobs > 1` (or `auto` on a long replay, see
+ * src/parallel/preparer.ts) the mail-only work (parse, classify, bodies) runs in
  * worker threads, a bounded window ahead. Live, up to `concurrency` mails (default: the context's
  * `api.concurrency`) are completed at once; MailOrder makes a mail wait for an earlier one in flight
  * that it threads on (its In-Reply-To, References or bounce original), so threading equals the
@@ -48,12 +46,11 @@ export class ApiFaultStop extends Mail2TicketError {
 export async function* replayResults(
   paths: readonly string[],
   ctx: PipelineContext,
-  options: { jobs?: number; concurrency?: number } = {},
+  options: { jobs?: Jobs; concurrency?: number; autoPolicy?: AutoPolicy } = {},
 ): AsyncGenerator<MailResult, void, undefined> {
-  const jobs = options.jobs ?? 1;
   const concurrency = options.concurrency ?? ctx.concurrency ?? 1;
-  const pool =
-    jobs > 1 ? new (await import('../parallel/pool.js')).PreparePool(jobs, ctx.mapping) : undefined;
+  // in-process or worker threads (`auto` decides part-way, see src/parallel/preparer.ts)
+  const preparer = new Preparer(options.jobs ?? 1, ctx, options.autoPolicy);
   // Live mode judges a held mail's error: an API fault stops the run (see ApiFaultStop).
   const gate = ctx.apply ? new ApiGate(ctx.probe ? { probe: (s) => ctx.probe!(s) } : {}) : undefined;
   let fault: ErrorSummary | undefined;
@@ -87,13 +84,11 @@ export async function* replayResults(
     done++;
     return result;
   };
-  const windowSize = Math.max(jobs * WINDOW_PER_JOB, concurrency);
   try {
     for await (const input of readSources(paths)) {
       if (fault) break;
-      const ref = input.ref;
-      window.push(start(pool && ref ? pool.prepare({ ...input, ref }) : prepareInput(input, ctx)));
-      if (window.length >= windowSize) {
+      window.push(start(preparer.prepare(input)));
+      if (window.length >= Math.max(preparer.window, concurrency)) {
         const result = await complete(window.shift()!);
         if (result) yield result;
       }
@@ -107,7 +102,7 @@ export async function* replayResults(
     // Stopped early (a consumer's `break`): let prepared-ahead work settle before the pool closes.
     await Promise.allSettled(window);
     await gate?.stop();
-    await pool?.close();
+    await preparer.close();
   }
   if (fault) throw new ApiFaultStop(fault, done);
 }

@@ -2,6 +2,7 @@ import { MailParser, type MailParserOptions } from 'mailparser';
 import { AUTO_CHARSET, UTF7_CHARSET, isUtf7Label } from '../body/charset.js';
 import { CharsetDecoderStream } from '../body/charset-stream.js';
 import type { Limits } from '../limits.js';
+import { CountingDecoder, countable } from './drain.js';
 
 /**
  * Options for mailparser's streaming MailParser. We turn off the work we never use: text-to-HTML
@@ -37,6 +38,25 @@ export function mailParserOptions(limits: Limits): MailParserOptions {
 interface ParserNode {
   contentType?: string;
   charset?: string;
+  isAttachment?: boolean;
+  headers?: Map<string, unknown>;
+  decoder?: NodeJS.ReadWriteStream;
+}
+
+/** The splitter's node createNode receives (@zone-eu/mailsplit MimeNode). */
+interface SplitterNode {
+  encoding?: unknown;
+  filename?: unknown;
+}
+
+/**
+ * Which attachments are only counted (see src/parse/drain.ts). `drained` is asked with the
+ * content type the attachment will be reported with and whether it has a Content-ID; the decoded
+ * size of a counted part is in `sizes`, keyed by the attachment's `headers` object.
+ */
+export interface DrainHook {
+  drained(contentType: string, hasContentId: boolean): boolean;
+  sizes: WeakMap<object, CountingDecoder>;
 }
 
 /**
@@ -51,12 +71,40 @@ interface ParserNode {
  * `utf-7` before its hook and would pass the raw `+APw-ber` through, while our decoder decodes it
  * (why that is safe: src/body/charset.ts). Each such part adds a note to `notes`.
  */
-export function createMailParser(limits: Limits, notes?: string[]): MailParser {
+export function createMailParser(limits: Limits, notes?: string[], drain?: DrainHook): MailParser {
   const parser = new MailParser(mailParserOptions(limits));
-  const internal = parser as unknown as { createNode(node: unknown): ParserNode | undefined };
+  const internal = parser as unknown as {
+    createNode(node: unknown): ParserNode | undefined;
+    decoderEnded?: boolean;
+    libmime: { detectMimeType(filename: string): string | undefined };
+  };
   const createNode = internal.createNode.bind(parser);
   internal.createNode = (node: unknown) => {
     const created = createNode(node);
+    if (drain && created?.isAttachment && created.decoder && created.headers) {
+      // The content type processChunk reports the attachment with (mail-parser.js: an
+      // application/octet-stream part with a file name is typed from the name).
+      const split = node as SplitterNode;
+      let contentType = created.contentType;
+      if (contentType === 'application/octet-stream' && typeof split.filename === 'string' && split.filename)
+        contentType = internal.libmime.detectMimeType(split.filename) || 'application/octet-stream';
+      const kind = countable(split.encoding);
+      if (
+        kind &&
+        drain.drained(
+          (contentType || 'application/octet-stream').toLowerCase(),
+          created.headers.has('content-id'),
+        )
+      ) {
+        const counter = new CountingDecoder(kind === 'base64');
+        // as createNode does for the decoder it made (read when the parser ends)
+        counter.on('end', () => {
+          internal.decoderEnded = true;
+        });
+        created.decoder = counter;
+        drain.sizes.set(created.headers, counter);
+      }
+    }
     if (created && !/^multipart\//i.test(created.contentType ?? '')) {
       const label = (created.charset ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
       if (label === '' || label === 'ascii' || label === 'usascii' || label === 'utf8')

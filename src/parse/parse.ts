@@ -15,7 +15,7 @@ import {
   splitHeaderFields,
 } from './header-block.js';
 import { LineEndingNormaliser } from './line-endings.js';
-import { createMailParser } from './mailparser-options.js';
+import { createMailParser, type DrainHook } from './mailparser-options.js';
 
 /**
  * Parts whose text the classifier reads: RFC 3464 / RFC 6533 delivery status, RFC 5965 feedback
@@ -52,7 +52,7 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
   const lineEndings = new LineEndingNormaliser(limits.maxHeaderBytes);
   const tap = new HeaderTap(limits);
   const collector = new Collector(limits);
-  const parser = createMailParser(limits, collector.problems);
+  const parser = createMailParser(limits, collector.problems, collector.drain);
   parser.on('data', (data: AttachmentStream | MessageText) => collector.onData(data));
   parser.on('headers', (headers: Map<string, unknown>) => {
     collector.topHeaders ??= headers;
@@ -260,6 +260,12 @@ class Collector {
   topHeaders: Map<string, unknown> | undefined;
   private inlineBudget: number;
   private pending: Promise<void>[] = [];
+  /** Attachments that are neither captured nor inline images are counted, never decoded. */
+  readonly drain: DrainHook = {
+    drained: (contentType, hasContentId) =>
+      !CAPTURED_TYPES.has(contentType) && !(hasContentId && contentType.startsWith('image/')),
+    sizes: new WeakMap(),
+  };
 
   constructor(private readonly limits: Limits) {
     this.inlineBudget = limits.maxInlineImageBytes;
@@ -300,6 +306,8 @@ class Collector {
     } finally {
       att.release?.();
     }
+    const counted = this.drain.sizes.get(att.headers);
+    if (counted) size = counted.bytes;
     const info: MimePartInfo = { path, contentType, size };
     if (att.contentDisposition) info.disposition = att.contentDisposition;
     if (att.filename) info.filename = att.filename;

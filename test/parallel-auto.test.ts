@@ -1,0 +1,62 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AutoPolicy } from '../src/parallel/preparer.js';
+import { parseReplayArgs } from '../src/commands/replay.js';
+
+const FIXTURES = new URL('../fixtures/mail/', import.meta.url).pathname;
+
+// Worker threads run the built files (src/parallel/pool.ts), so the whole replay is taken from
+// dist/ (`npm test` builds first): one module graph, as the CLI has.
+const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
+const { buildContext } = (await import(
+  dist('commands/context.js')
+)) as typeof import('../src/commands/context.js');
+const { defaultConfig } = (await import(dist('config.js'))) as typeof import('../src/config.js');
+const { replayResults } = (await import(
+  dist('library/replay.js')
+)) as typeof import('../src/library/replay.js');
+
+async function results(jobs: number | 'auto', autoPolicy?: AutoPolicy): Promise<string[]> {
+  const config = { ...defaultConfig(), stateDir: mkdtempSync(join(tmpdir(), 'm2t-auto-')) };
+  const ctx = await buildContext(config, { dryRun: true });
+  const out: string[] = [];
+  try {
+    // the fixtures twice: past the threshold, and every second copy is a duplicate Message-Id
+    for await (const r of replayResults([FIXTURES, FIXTURES], ctx.pipeline, {
+      jobs,
+      ...(autoPolicy ? { autoPolicy } : {}),
+    }))
+      out.push(JSON.stringify(r));
+  } finally {
+    await ctx.close();
+  }
+  return out;
+}
+
+describe('--jobs auto', () => {
+  it('is the default, and accepts "auto" or a number', () => {
+    expect(parseReplayArgs(['x']).jobs).toBe('auto');
+    expect(parseReplayArgs(['--jobs', 'auto', 'x']).jobs).toBe('auto');
+    expect(parseReplayArgs(['--jobs', '3', 'x']).jobs).toBe(3);
+    expect(() => parseReplayArgs(['--jobs', 'many', 'x'])).toThrow(/auto/);
+  });
+
+  it('gives the same results when it starts workers part-way as with --jobs 1', async () => {
+    const one = await results(1);
+    expect(one.length).toBeGreaterThan(100);
+    let asked = 0;
+    const busy = await results('auto', {
+      minMails: 20,
+      idleCores: () => {
+        asked++;
+        return 0;
+      },
+    });
+    const idle = await results('auto', { minMails: 20, idleCores: () => 2 });
+    expect(asked).toBe(1); // decided once, after the first 20 mails
+    expect(busy).toEqual(one);
+    expect(idle).toEqual(one);
+  }, 120_000);
+});
