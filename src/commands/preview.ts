@@ -1,11 +1,10 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Config, defaultConfig, loadConfigFile } from '../config.js';
 import { describeError, Mail2TicketError } from '../errors.js';
 import { collectPreview } from '../preview/collect.js';
 import { type PackedRecord, packRecord, renderPacked } from '../preview/render.js';
-import { checkPaths } from '../sources/index.js';
+import { loadMailInput } from './mail-input.js';
 import { Summary } from './summary.js';
 
 export const PREVIEW_USAGE = 'usage: mail2ticket preview [--config FILE] [--out FILE] PATH...';
@@ -48,21 +47,9 @@ export function writeReport(path: string, html: string): void {
  * report that shows each mail the way an agent will meet it. Prints the report's path on stdout.
  */
 export async function previewCommand(argv: string[], io: PreviewIo = process): Promise<number> {
-  let args: ReturnType<typeof parsePreviewArgs>;
-  try {
-    args = parsePreviewArgs(argv);
-    await checkPaths(args.paths);
-  } catch (err) {
-    io.stderr.write(`mail2ticket preview: ${describeError(err)}\n${PREVIEW_USAGE}\n`);
-    return 2;
-  }
-  let config: Config;
-  try {
-    config = args.config ? loadConfigFile(args.config) : defaultConfig();
-  } catch (err) {
-    io.stderr.write(`mail2ticket: ${describeError(err)}\n`);
-    return 2;
-  }
+  const input = await loadMailInput('preview', PREVIEW_USAGE, parsePreviewArgs, argv, io.stderr);
+  if (input === 2) return 2;
+  const { args, config } = input;
   const out = resolve(args.out);
   const summary = new Summary();
   let html: string;

@@ -1,11 +1,10 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type Config, defaultConfig, loadConfigFile } from '../config.js';
 import { Mail2TicketError, describeError } from '../errors.js';
 import { ApiFaultStop, replayResults } from '../library/replay.js';
 import type { Jobs } from '../parallel/preparer.js';
 import type { MailResult, PipelineContext } from '../pipeline.js';
-import { checkPaths } from '../sources/index.js';
+import { loadMailInput } from './mail-input.js';
 import { progressFor } from './progress.js';
 import { type BuiltContext, buildContext } from './context.js';
 import { LIVE_OUTCOMES, Summary } from './summary.js';
@@ -20,21 +19,9 @@ export interface ReplayIo {
 
 /** `mail2ticket replay`: stored mail through the pipeline, one NDJSON line per mail. */
 export async function replayCommand(argv: string[], io: ReplayIo = process): Promise<number> {
-  let args: ReturnType<typeof parseReplayArgs>;
-  try {
-    args = parseReplayArgs(argv);
-    await checkPaths(args.paths);
-  } catch (err) {
-    io.stderr.write(`mail2ticket replay: ${describeError(err)}\n${REPLAY_USAGE}\n`);
-    return 2;
-  }
-  let config: Config;
-  try {
-    config = args.config ? loadConfigFile(args.config) : defaultConfig();
-  } catch (err) {
-    io.stderr.write(`mail2ticket: ${describeError(err)}\n`);
-    return 2;
-  }
+  const input = await loadMailInput('replay', REPLAY_USAGE, parseReplayArgs, argv, io.stderr);
+  if (input === 2) return 2;
+  const { args, config } = input;
   let ctx: BuiltContext;
   try {
     ctx = args.dryRun
