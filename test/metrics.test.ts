@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHealthServer } from '../src/daemon/http.js';
 import { DaemonMetrics } from '../src/daemon/metrics.js';
 import { type Sandbox, startSandbox } from '../src/sandbox/server.js';
 import { docFiles } from './helpers/doc-examples.js';
@@ -69,6 +70,33 @@ describe('DaemonMetrics: one registry per daemon', () => {
     expect(
       new DaemonMetrics({ processMetrics: false }).registry.getSingleMetric('process_cpu_seconds_total'),
     ).toBe(undefined);
+  });
+});
+
+describe('GET /metrics when an extra gauge cannot be read', () => {
+  it('answers 500 with one line, and the next scrape works again', async () => {
+    const metrics = new DaemonMetrics({ processMetrics: false });
+    let broken = true;
+    metrics.addGauge({
+      name: 'mail2ticket_test_held',
+      help: 'Read from a store that may fail (test).',
+      collect: (g) => {
+        if (broken) throw new Error('the lease table is locked');
+        g.set(1);
+      },
+    });
+    const server = await startHealthServer({ port: 0, host: '127.0.0.1', health: () => [], metrics });
+    try {
+      const url = `http://127.0.0.1:${server.port}/metrics`;
+      const bad = await fetch(url);
+      expect([bad.status, await bad.text()]).toEqual([500, 'metrics: the lease table is locked\n']);
+      broken = false;
+      const good = await fetch(url);
+      expect(good.status).toBe(200);
+      expect(parseExposition(await good.text()).value('mail2ticket_test_held')).toBe(1);
+    } finally {
+      await server.close();
+    }
   });
 });
 
