@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import { Mail2TicketError } from '../errors.js';
@@ -150,6 +151,8 @@ export class SuperOfficeClient {
    * first; the other is still asked when the first finds nothing.
    */
   private storedSpelling: 'as-written' | 'bracketed' | 'bare' | undefined;
+  /** The async context the client was made in (see currentTarget). */
+  private readonly home = new AsyncResource('mail2ticket.api-client');
 
   private constructor(
     private readonly cfg: ApiConfig,
@@ -183,7 +186,9 @@ export class SuperOfficeClient {
     const t = this.target;
     if (this.cfg.tenant === undefined) return t!;
     if (t && !this.stale && (t.validUntil === undefined || this.now() < t.validUntil)) return t;
-    this.resolving ??= (async () => {
+    // Shared work runs in the client's own context, not in that of whichever mail asked first:
+    // its log lines ("tenant endpoint") belong to no one mail (issue 17, daemon-pipeline.ts).
+    this.resolving ??= this.home.runInAsyncScope(async () => {
       try {
         const ep = await resolveTenant(this.cfg, { ...(signal ? { signal } : {}), now: () => this.now() });
         this.stale = false;
@@ -200,7 +205,7 @@ export class SuperOfficeClient {
       } finally {
         this.resolving = undefined;
       }
-    })();
+    });
     return this.resolving;
   }
 

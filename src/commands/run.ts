@@ -13,7 +13,13 @@ import { type Logger, createLogger } from '../logger.js';
 export interface ProcessMailContext {
   config: Config;
   mailbox: MailboxConfig;
+  /** This mailbox's logger (`mailbox` bound). */
   logger: Logger;
+  /**
+   * The daemon's logger, no mailbox bound: for what every mailbox shares (the API client, tenant
+   * resolution, the gate's probe), whose lines outside a mail belong to no one mailbox.
+   */
+  sharedLogger?: Logger;
 }
 
 export interface RunDeps {
@@ -114,7 +120,7 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
     metrics,
     apiGate,
     processMailFor: (mailbox) =>
-      factory({ config, mailbox, logger: logger.child({ mailbox: mailbox.name }) }),
+      factory({ config, mailbox, logger: logger.child({ mailbox: mailbox.name }), sharedLogger: logger }),
   });
 
   const signals = deps.signals ?? process;
