@@ -1,9 +1,12 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type AttachmentStream, type MailParser, type MessageText, parseAddressHeader } from 'mailparser';
+import { safeName } from '../attachments/names.js';
+import type { AttachmentSink, FileWriter } from '../attachments/sink.js';
+import type { UudecodeStream } from '../attachments/uudecode.js';
 import { Mail2TicketError, describeError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import type { CapturedPart, InlineImage, MailAddress, MimePartInfo, ParsedMail } from '../types.js';
+import type { CapturedPart, InlineImage, MailAddress, MailFile, MimePartInfo, ParsedMail } from '../types.js';
 import { toMailAddress, toMailAddresses } from './addresses.js';
 import { parseMailDate, receivedDate } from './date.js';
 import {
@@ -34,8 +37,20 @@ const CAPTURED_TYPES = new Set([
   'message/global',
 ]);
 
+/** Report parts that are also files of the mail (a forwarded or returned message, as `.eml`). */
+const MESSAGE_TYPES = new Set(['message/rfc822', 'message/global']);
+
 export interface ParseOptions {
   limits?: Limits;
+  /**
+   * Where the mail's files go (src/attachments/sink.ts): every leaf part that is not the body text
+   * or HTML, a report part or (by default) an inline image shown through `cid:`, decoded and
+   * written to the sink as it streams. Absent (attachments.mode `skip`): files are counted, not
+   * decoded (src/parse/drain.ts).
+   */
+  sink?: AttachmentSink;
+  /** body.inlineImages `attachments`: inline images are files too (with their Content-ID). */
+  inlineImagesAsFiles?: boolean;
 }
 
 /**
@@ -51,8 +66,8 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
   const source = Buffer.isBuffer(input) ? Readable.from([input]) : input;
   const lineEndings = new LineEndingNormaliser(limits.maxHeaderBytes);
   const tap = new HeaderTap(limits);
-  const collector = new Collector(limits);
-  const parser = createMailParser(limits, collector.problems, collector.drain);
+  const collector = new Collector(limits, options);
+  const parser = createMailParser(limits, collector.problems, collector.drain, collector.uudecoders);
   parser.on('data', (data: AttachmentStream | MessageText) => collector.onData(data));
   parser.on('headers', (headers: Map<string, unknown>) => {
     collector.topHeaders ??= headers;
@@ -254,6 +269,9 @@ class Collector {
   captured: CapturedPart[] = [];
   inlineImages: InlineImage[] = [];
   attachments: { filename?: string; contentType: string; size: number }[] = [];
+  /** The files the sink stored (with a sink only). */
+  files: MailFile[] = [];
+  readonly uudecoders = new WeakMap<object, UudecodeStream>();
   problems: string[] = [];
   depthExceeded: string | undefined;
   /** mailparser's parsed top-level headers (addresses come from here). */
@@ -262,13 +280,21 @@ class Collector {
   private pending: Promise<void>[] = [];
   /** Attachments that are neither captured nor inline images are counted, never decoded. */
   readonly drain: DrainHook = {
+    // With a sink every file is decoded for it; without one, files are only counted.
     drained: (contentType, hasContentId) =>
-      !CAPTURED_TYPES.has(contentType) && !(hasContentId && contentType.startsWith('image/')),
+      !this.sink && !CAPTURED_TYPES.has(contentType) && !(hasContentId && contentType.startsWith('image/')),
     sizes: new WeakMap(),
   };
+  private readonly sink: AttachmentSink | undefined;
+  private readonly inlineImagesAsFiles: boolean;
 
-  constructor(private readonly limits: Limits) {
+  constructor(
+    private readonly limits: Limits,
+    options: ParseOptions = {},
+  ) {
     this.inlineBudget = limits.maxInlineImageBytes;
+    this.sink = options.sink;
+    this.inlineImagesAsFiles = options.inlineImagesAsFiles === true;
   }
 
   onData(data: AttachmentStream | MessageText): void {
@@ -280,6 +306,10 @@ class Collector {
     this.pending.push(this.onAttachment(data));
   }
 
+  get sinkUsed(): boolean {
+    return this.sink !== undefined;
+  }
+
   settled(): Promise<void> {
     return Promise.all(this.pending).then(() => undefined);
   }
@@ -289,8 +319,20 @@ class Collector {
     const path = att.partId ?? '1';
     if (path.split('.').length > this.limits.maxMimeDepth && !this.depthExceeded) this.depthExceeded = path;
     const capture = CAPTURED_TYPES.has(contentType);
-    const inlineImage = !capture && att.cid !== undefined && contentType.startsWith('image/');
+    const cidImage = !capture && att.cid !== undefined && contentType.startsWith('image/');
+    const inlineImage = cidImage && !this.inlineImagesAsFiles;
     const keepLimit = capture ? this.limits.maxReportPartBytes : inlineImage ? this.inlineBudget : 0;
+    // Which parts are files (issue 14): every leaf but the body, report parts (a returned or
+    // forwarded message is one, as .eml) and inline images shown through cid: (unless asked).
+    const isFile = !inlineImage && (!capture || MESSAGE_TYPES.has(contentType) || Boolean(att.filename));
+    let writer: FileWriter | undefined;
+    if (this.sink && isFile) {
+      writer = this.sink.open({
+        name: safeName(att.filename, contentType, this.files.length + 1),
+        contentType,
+        ...(cidImage && att.cid ? { contentId: att.cid } : {}),
+      });
+    }
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let size = 0;
@@ -302,9 +344,20 @@ class Collector {
           kept.push(slice);
           keptBytes += slice.length;
         }
+        if (writer) await writer.write(chunk);
       }
+    } catch (err) {
+      writer?.abort();
+      throw err;
     } finally {
       att.release?.();
+    }
+    if (writer) {
+      // A uuencoded part names itself in its `begin` line when its headers did not.
+      const uuName = this.uudecoders.get(att.headers)?.filename;
+      const finalName =
+        !att.filename && uuName ? safeName(uuName, contentType, this.files.length + 1) : undefined;
+      this.files.push(await writer.close(finalName));
     }
     const counted = this.drain.sizes.get(att.headers);
     if (counted) size = counted.bytes;
@@ -330,6 +383,12 @@ class Collector {
       }
       this.inlineImages.push(image);
       return;
+    }
+    if (cidImage && att.cid) {
+      // An inline image uploaded as a file: listed (without content) so the HTML keeps its cid:.
+      const image: InlineImage = { contentId: att.cid, contentType, size };
+      if (att.filename) image.filename = att.filename;
+      this.inlineImages.push(image);
     }
     const entry: { filename?: string; contentType: string; size: number } = { contentType, size };
     if (att.filename) entry.filename = att.filename;
@@ -377,6 +436,7 @@ function buildParsedMail(tap: HeaderTap, c: Collector, limits: Limits): ParsedMa
     attachments: c.attachments,
     problems,
   };
+  if (c.sinkUsed) mail.files = c.files;
   const messageId = get('message-id')?.trim();
   if (messageId) mail.messageId = messageId;
   const inReplyTo = rawGet('in-reply-to');
