@@ -271,6 +271,7 @@ class Collector {
   attachments: { filename?: string; contentType: string; size: number }[] = [];
   /** The files the sink stored (with a sink only). */
   files: MailFile[] = [];
+  private fileSlots = 0;
   readonly uudecoders = new WeakMap<object, UudecodeStream>();
   problems: string[] = [];
   depthExceeded: string | undefined;
@@ -326,9 +327,12 @@ class Collector {
     // forwarded message is one, as .eml) and inline images shown through cid: (unless asked).
     const isFile = !inlineImage && (!capture || MESSAGE_TYPES.has(contentType) || Boolean(att.filename));
     let writer: FileWriter | undefined;
+    // Files are listed in mail order: a part's slot is taken when it starts (parts may finish in
+    // another order: an embedded message's stream ends after the parts that follow it).
+    const slot = this.sink && isFile ? this.fileSlots++ : -1;
     if (this.sink && isFile) {
       writer = this.sink.open({
-        name: safeName(att.filename, contentType, this.files.length + 1),
+        name: safeName(att.filename, contentType, slot + 1),
         contentType,
         ...(cidImage && att.cid ? { contentId: att.cid } : {}),
       });
@@ -355,9 +359,8 @@ class Collector {
     if (writer) {
       // A uuencoded part names itself in its `begin` line when its headers did not.
       const uuName = this.uudecoders.get(att.headers)?.filename;
-      const finalName =
-        !att.filename && uuName ? safeName(uuName, contentType, this.files.length + 1) : undefined;
-      this.files.push(await writer.close(finalName));
+      const finalName = !att.filename && uuName ? safeName(uuName, contentType, slot + 1) : undefined;
+      this.files[slot] = await writer.close(finalName);
     }
     const counted = this.drain.sizes.get(att.headers);
     if (counted) size = counted.bytes;

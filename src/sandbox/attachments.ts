@@ -160,6 +160,8 @@ export async function receiveContent(
       headers: { 'retry-after': String(opts.retryAfterSeconds) },
     };
   }
+  if (opts.fault === '400')
+    return { answer: soError(400, 'ValidationException', 'Injected 400 (sandbox fault)') };
   if (opts.fault === '401' || !opts.authorized) {
     return { answer: soError(401, 'SoUnauthorizedException', 'Missing or invalid credentials') };
   }

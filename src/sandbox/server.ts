@@ -207,6 +207,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
     if (fault === '401')
       return send(res, soError(401, 'SoUnauthorizedException', 'Injected 401 (sandbox fault)'));
+    if (fault === '400')
+      return send(res, soError(400, 'ValidationException', 'Injected 400 (sandbox fault)'));
     if (!isAuthorized()) {
       return send(res, soError(401, 'SoUnauthorizedException', 'Missing or invalid credentials'));
     }
