@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,6 +14,7 @@ import { finishMail } from '../src/map/map.js';
 import { parseMail } from '../src/parse/parse.js';
 import { type PreparedResult, type PrepareSteps, prepareStream } from '../src/pipeline.js';
 import { bytesOf, type FilePart, mailWithFiles, sha256 } from './helpers/attachment-mail.js';
+import { cliAsync } from './helpers/cli-async.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm2t-attach-parse-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -223,6 +224,48 @@ describe('which parts are files, and their names', () => {
     expect(asFiles.prepared.payload.HtmlBody).not.toContain('data:image');
   });
 });
+
+describe('replay --dry-run', () => {
+  it('lists what would be uploaded, with sha256, and spools nothing', async () => {
+    const file = join(tmp, 'dry.eml');
+    writeFileSync(
+      file,
+      mailWithFiles('<dry@example.com>', [
+        { headers: ['Content-Type: application/pdf; name="a.pdf"'], content: pdf },
+        { headers: ['Content-Type: application/octet-stream; name="run.bat"'], content: bytesOf(10) },
+      ]),
+    );
+    const stateDir = join(tmp, 'dry-state');
+    const { code, stdout, stderr } = await cliAsync([
+      'replay',
+      '--dry-run',
+      '--quiet',
+      '--config',
+      writeConfig({ stateDir }),
+      file,
+    ]);
+    expect(code, stderr).toBe(0);
+    const line = JSON.parse(stdout.trim());
+    expect(line.outcome).toBe('dry-run');
+    expect(line.decision.attachments).toEqual([
+      {
+        name: 'a.pdf',
+        contentType: 'application/pdf',
+        size: pdf.length,
+        sha256: sha256(pdf),
+        outcome: 'would-upload',
+      },
+      expect.objectContaining({ name: 'run.bat', outcome: 'blocked' }),
+    ]);
+    expect(existsSync(join(stateDir, SPOOL_DIR))).toBe(false);
+  });
+});
+
+function writeConfig(c: unknown): string {
+  const path = join(tmp, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, JSON.stringify(c));
+  return path;
+}
 
 describe('spooling', () => {
   it('live: allowed files are spooled with the same bytes, refused ones never; removal leaves nothing', async () => {
