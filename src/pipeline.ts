@@ -183,7 +183,8 @@ async function completeSpooled(p: PreparedResult, ctx: PipelineContext): Promise
   try {
     const messageId = prepared.decision.messageId;
     if (ctx.isDuplicate && (await ctx.isDuplicate(messageId))) {
-      const { notes, ...rest } = prepared.decision;
+      // Nothing is applied: the files' outcomes are those of the run that applied the mail.
+      const { notes, attachments: _files, ...rest } = prepared.decision;
       const decision: Decision = {
         ...rest,
         thread: { matchedBy: 'none', candidates: [] },

@@ -142,6 +142,20 @@ describe('which parts are files, and their names', () => {
     expect(f).toMatchObject({ name: 'old-tool.zip', size: data.length, sha256: sha256(data) });
   });
 
+  it('takes files uuencoded inside a text body out of the text', async () => {
+    const data = bytesOf(1500, 12);
+    const raw = Buffer.from(
+      `From: a@example.com\r\nTo: b@example.com\r\nSubject: uu\r\nMessage-ID: <uu-body@example.com>\r\n\r\nHere it is:\r\n\r\n${uuencode(data, 'report.bin').replace(/\n/g, '\r\n')}\r\nRegards\r\n`,
+    );
+    const r = await prepare(raw);
+    expect(r.prepared.decision.attachments).toEqual([
+      expect.objectContaining({ name: 'report.bin', size: data.length, sha256: sha256(data) }),
+    ]);
+    expect(r.prepared.payload.Body).toContain('[attachment: report.bin]');
+    expect(r.prepared.payload.Body).toContain('Regards');
+    expect(r.prepared.payload.Body).not.toContain('begin 644');
+  });
+
   it('blocks executable types and refuses too-large files, with notes in DebugInfo', async () => {
     const s = steps({ maxBytes: 1000, maxMailBytes: 1500 });
     const r = await prepare(

@@ -1,9 +1,9 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { type AttachmentStream, type MailParser, type MessageText, parseAddressHeader } from 'mailparser';
 import { safeName } from '../attachments/names.js';
 import type { AttachmentSink, FileWriter } from '../attachments/sink.js';
-import type { UudecodeStream } from '../attachments/uudecode.js';
+import { UudecodeStream } from '../attachments/uudecode.js';
 import { Mail2TicketError, describeError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { CapturedPart, InlineImage, MailAddress, MailFile, MimePartInfo, ParsedMail } from '../types.js';
@@ -78,6 +78,7 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
   try {
     await pipeline(source, lineEndings, tap, parser, { signal: controller.signal });
     await collector.settled();
+    await collector.takeUuencodedFromText();
   } catch (err) {
     source.destroy();
     throw classifyParseError(err, tap, limits, controller.signal.aborted);
@@ -307,6 +308,38 @@ class Collector {
     this.pending.push(this.onAttachment(data));
   }
 
+  /**
+   * Files uuencoded inside a text body (Pegasus, old Outlook Express and Usenet-era tools put them
+   * there instead of in a MIME part): with a sink, each `begin <mode> <name>` ... `end` block is
+   * decoded into a file and replaced in the text by `[attachment: <name>]`.
+   */
+  async takeUuencodedFromText(): Promise<void> {
+    if (!this.sink || this.text === undefined) return;
+    const blocks = findUuencodedBlocks(this.text);
+    if (blocks.length === 0) return;
+    let text = '';
+    let from = 0;
+    for (const b of blocks) {
+      const slot = this.fileSlots++;
+      const uu = new UudecodeStream();
+      const writer = this.sink.open({
+        name: safeName(b.name, 'application/octet-stream', slot + 1),
+        contentType: 'application/octet-stream',
+      });
+      uu.on('data', (chunk: Buffer) => {
+        void writer.write(chunk);
+      });
+      uu.end(Buffer.from(this.text.slice(b.start, b.end), 'latin1'));
+      await finished(uu);
+      const file = await writer.close();
+      this.files[slot] = file;
+      text += `${this.text.slice(from, b.start)}[attachment: ${file.name}]`;
+      from = b.end;
+      this.problems.push(`uuencoded file ${file.name} taken out of the text body`);
+    }
+    this.text = text + this.text.slice(from);
+  }
+
   get sinkUsed(): boolean {
     return this.sink !== undefined;
   }
@@ -397,6 +430,25 @@ class Collector {
     if (att.filename) entry.filename = att.filename;
     this.attachments.push(entry);
   }
+}
+
+/**
+ * `begin <mode> <name>` ... `end` blocks on their own lines (POSIX uuencode), by a line scan:
+ * offsets of each block in `text`, its end after the `end` line.
+ */
+function findUuencodedBlocks(text: string): { start: number; end: number; name: string }[] {
+  const out: { start: number; end: number; name: string }[] = [];
+  const begin = /^begin [0-7]{3,4} ([^\r\n]+)\r?$/gm;
+  for (let m = begin.exec(text); m; m = begin.exec(text)) {
+    const endLine = /^end[ \t]*\r?$/m;
+    const rest = text.slice(m.index);
+    const e = endLine.exec(rest);
+    if (!e) break;
+    const end = m.index + e.index + e[0].length;
+    out.push({ start: m.index, end, name: m[1]!.trim() });
+    begin.lastIndex = end;
+  }
+  return out;
 }
 
 function buildParsedMail(tap: HeaderTap, c: Collector, limits: Limits): ParsedMail {
