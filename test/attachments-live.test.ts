@@ -122,6 +122,29 @@ describe('attachments reach SuperOffice exactly once', () => {
     expect(readdirSync(join(dir, 'state', SPOOL_DIR))).toEqual([]);
   });
 
+  it('the same file twice in one mail goes on the message once', async () => {
+    const twice = [FILES[0]!, FILES[0]!];
+    writeFileSync(join(dir, 'mail', 'm.eml'), mailWithFiles(MID, twice));
+    const ctx = await buildLiveContext(config());
+    const results: MailResult[] = [];
+    try {
+      await replay(
+        [join(dir, 'mail')],
+        ctx.pipeline,
+        undefined,
+        { stdout: sink(), stderr: sink() },
+        {
+          jobs: 1,
+          onResult: (r) => results.push(r),
+        },
+      );
+    } finally {
+      await ctx.close();
+    }
+    expect(results[0]!.decision!.attachments!.map((a) => a.outcome)).toEqual(['uploaded', 'present']);
+    expect(sb.state().attachments).toHaveLength(1);
+  });
+
   it('a 500 and a dropped connection in the middle of an upload are retried on the same row', async () => {
     sb.setFaults({ match: CONTENT, queue: ['500', 'drop-during'] });
     const r = await run();

@@ -48,13 +48,13 @@ export async function syncAttachments(
   store: AttachmentStore,
   opts: { signal?: AbortSignal; logger?: Logger } = {},
 ): Promise<SyncResult> {
-  const { ticketMessageId: messageIdNum, files, decisions, signal } = { ...input, signal: opts.signal };
   const failed: string[] = [];
-  const wanted = files.map((f, i) => ({ f, d: decisions[i]! })).filter(({ f }) => !f.refused);
+  const wanted = input.files.map((f, i) => ({ f, d: input.decisions[i]! })).filter(({ f }) => !f.refused);
   if (wanted.length === 0) return { failed };
-  const records = await store.forMessage(messageIdNum);
+  const records = await store.forMessage(input.ticketMessageId);
+  // A message created by this attempt has nothing connected yet: no need to ask.
   let listed: AttachmentInfo[] | undefined = input.newMessage ? [] : undefined;
-  const call = signal ? { signal } : {};
+  const call = opts.signal ? { signal: opts.signal } : {};
 
   for (const { f, d } of wanted) {
     const rec = records.find((r) => r.sha256 === f.sha256 && r.name === f.name);
@@ -63,17 +63,21 @@ export async function syncAttachments(
       if (rec.attachmentId !== undefined) d.attachmentId = rec.attachmentId;
       continue;
     }
-    listed ??= await listMessageAttachments(client, messageIdNum, call);
+    listed ??= await listMessageAttachments(client, input.ticketMessageId, call);
     const there = listed.find((a) => a.Name === f.name && a.AttSize === f.size);
     if (there) {
       d.outcome = 'present';
       d.attachmentId = there.AttachmentId;
-      await store.put(record(input, f, 'connected', there.AttachmentId));
+      const r = record(input, f, 'connected', there.AttachmentId);
+      await store.put(r);
+      records.push(r);
       continue;
     }
     try {
       d.attachmentId = await putFile(input, f, rec, client, store, call);
       d.outcome = 'uploaded';
+      // the same file twice in one mail is put on the message once
+      records.push(record(input, f, 'connected', d.attachmentId));
     } catch (err) {
       if (
         !(err instanceof Mail2TicketError) ||
