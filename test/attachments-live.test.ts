@@ -102,7 +102,7 @@ describe('attachments reach SuperOffice exactly once', () => {
     expect(first.outcome).toBe('updated');
     expect(first.decision!.attachments!.map((a) => [a.name, a.outcome])).toEqual([
       ['invoice.pdf', 'uploaded'],
-      ['forwarded-message-2.eml', 'uploaded'],
+      ['forwarded.eml', 'uploaded'],
       ['tool.exe', 'blocked'],
     ]);
     expectExactlyOnce(sb.state());

@@ -121,7 +121,7 @@ describe('which parts are files, and their names', () => {
       ]),
     );
     const [eml, dat] = r.prepared.decision.attachments!;
-    expect(eml).toMatchObject({ name: 'forwarded-message-1.eml', contentType: 'message/rfc822' });
+    expect(eml).toMatchObject({ name: 'the original.eml', contentType: 'message/rfc822' });
     expect(eml!.sha256).toBe(sha256(inner));
     expect(dat).toMatchObject({ name: 'winmail.dat', contentType: 'application/ms-tnef', size: tnef.length });
     expect(dat!.sha256).toBe(sha256(tnef));

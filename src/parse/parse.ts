@@ -390,9 +390,12 @@ class Collector {
       att.release?.();
     }
     if (writer) {
-      // A uuencoded part names itself in its `begin` line when its headers did not.
-      const uuName = this.uudecoders.get(att.headers)?.filename;
-      const finalName = !att.filename && uuName ? safeName(uuName, contentType, slot + 1) : undefined;
+      // Unnamed: a uuencoded part names itself in its `begin` line; a forwarded message is named
+      // by its Subject, as Outlook and Thunderbird name one they attach.
+      const given =
+        this.uudecoders.get(att.headers)?.filename ??
+        (MESSAGE_TYPES.has(contentType) ? subjectOf(Buffer.concat(kept)) : undefined);
+      const finalName = !att.filename && given ? safeName(given, contentType, slot + 1) : undefined;
       this.files[slot] = await writer.close(finalName);
     }
     const counted = this.drain.sizes.get(att.headers);
@@ -430,6 +433,14 @@ class Collector {
     if (att.filename) entry.filename = att.filename;
     this.attachments.push(entry);
   }
+}
+
+/** The decoded Subject of an embedded message's header block (its captured head), if any. */
+function subjectOf(head: Buffer): string | undefined {
+  const end = findHeaderEnd(head, 0);
+  const split = splitHeaderFields(bytesToText(end ? head.subarray(0, end.end) : head), 200);
+  const subject = headerValue(decodeFields(split.fields), 'subject')?.trim();
+  return subject || undefined;
 }
 
 /**
