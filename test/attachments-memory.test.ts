@@ -137,9 +137,10 @@ describe('memory: uploading a 60 MiB attachment live', () => {
     // external to V8's heap and is only reclaimed when V8 decides to collect (its external-memory
     // trigger is ~64 MiB). Measured on the 2-core machine: 10 KiB -> 178 MiB, 6 MiB -> 196 MiB,
     // 60 MiB -> 225 MiB; the upload alone with a forced GC every 20 ms stays flat (137 vs 133 MiB
-    // for 6 vs 60 MiB). A client or spool that held the file adds its 60 MiB on top of that:
-    // these bounds catch it.
-    expect(growth).toBeLessThan(60 * MiB);
-    expect(perTenfold).toBeLessThan(40 * MiB);
+    // for 6 vs 60 MiB). Runs on a busy machine measured 29-36 MiB over the 6 MiB file and 47-51 MiB
+    // over the 10 KiB one. A client or spool that held the file adds its 60 MiB on top of that
+    // garbage: these bounds catch it.
+    expect(growth).toBeLessThan(64 * MiB);
+    expect(perTenfold).toBeLessThan(48 * MiB);
   }, 600_000);
 });
