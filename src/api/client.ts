@@ -63,10 +63,12 @@ export interface ClientStats {
   windowDecreases: number;
 }
 
-interface RequestSpec<T> {
+export interface RequestSpec<T> {
   method: 'GET' | 'PUT' | 'POST';
   path: string;
   body?: unknown;
+  /** A streamed body instead of JSON (file content): opened anew for every attempt. */
+  stream?: { open(): NodeJS.ReadableStream; contentType: string; length: number };
   /** GET and PUT are idempotent (PUT replaces); a POST is repeated only when it surely never arrived. */
   idempotent: boolean;
   /** What a 404 (or a non-JSON 200) says: the record is gone, or the URL is wrong (errors.ts). */
@@ -448,6 +450,14 @@ export class SuperOfficeClient {
     return h;
   }
 
+  /**
+   * One call of a route this class has no method for (src/api/attachments.ts), under the same
+   * retry, window, auth and error handling as every other call.
+   */
+  call<T>(spec: RequestSpec<T>): Promise<T> {
+    return this.request(spec);
+  }
+
   private request<T>(spec: RequestSpec<T>): Promise<T> {
     if (this.closed) {
       return Promise.reject(new ApiError('E_API_ABORTED', 'the API client is closed', { retryable: false }));
@@ -470,20 +480,27 @@ export class SuperOfficeClient {
 
   /** One attempt, including the single refresh-and-repeat after a 401. */
   private async attempt<T>(spec: RequestSpec<T>, what: string, attempt: number): Promise<T> {
-    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const jsonBody = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     for (let refreshed = false; ; refreshed = true) {
+      const headers = { ...this.baseHeaders(jsonBody !== undefined), ...this.auth.headers() };
+      if (spec.stream) {
+        headers['content-type'] = spec.stream.contentType;
+        headers['content-length'] = String(spec.stream.length);
+      }
       const target = await this.currentTarget(spec.signal);
       let status: number;
       let text: string;
       let retryAfter: string | string[] | undefined;
       const release = await this.window.acquire();
+      // A file's content is opened per attempt (a stream is read once) and closed whatever happens.
+      const stream = spec.stream?.open();
       try {
         this.stats.requests++;
         const res = await target.pool.request({
           path: target.basePath + spec.path,
           method: spec.method,
-          headers: { ...this.baseHeaders(body !== undefined), ...this.auth.headers() },
-          body,
+          headers,
+          body: (stream ?? jsonBody) as string | undefined,
           signal: spec.signal,
         });
         status = res.statusCode;
@@ -497,6 +514,7 @@ export class SuperOfficeClient {
         throw e;
       } finally {
         release();
+        (stream as { destroy?: () => void } | undefined)?.destroy?.();
       }
       this.log.debug({ method: spec.method, path: spec.path, status, attempt }, 'api call');
       if (status === 429 || status >= 500) {

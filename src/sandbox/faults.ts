@@ -6,7 +6,13 @@
  * the next faults one by one for precise tests.
  */
 
-export type FaultKind = 'ok' | '500' | '429' | '401' | 'drop' | 'drop-after';
+/**
+ * `drop-during`: the connection is cut after the first chunk of the request body arrived (an upload
+ * broken in the middle; other requests: as `drop`). `hang`: the request is never answered (a call
+ * paused for as long as the test needs, e.g. to SIGKILL the client at that moment). `400`: refused
+ * as a bad request before any effect (a file SuperOffice will not take).
+ */
+export type FaultKind = 'ok' | '500' | '429' | '401' | '400' | 'drop' | 'drop-after' | 'drop-during' | 'hang';
 
 export interface Faults {
   /** Added before every API answer, in milliseconds. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { authorized, DEFAULT_SANDBOX_CREDENTIALS, type SandboxCredentials } from './auth.js';
+import { contentRoute, receiveContent } from './attachments.js';
 import { FaultInjector, type Faults } from './faults.js';
 import { type ApiAnswer, route, soError } from './routes.js';
 import { type SeedReport, seedStore } from './seed.js';
@@ -174,7 +175,26 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     const fault = faults.next(method, path);
     if (fault !== 'ok') store.counters.faults[fault] = (store.counters.faults[fault] ?? 0) + 1;
-    if (fault === 'drop') {
+    if (fault === 'hang') {
+      // Never answered: the caller sees the call in flight until it or the sandbox gives up.
+      req.resume();
+      return;
+    }
+    const appToken = req.headers['so-apptoken'];
+    const isAuthorized = () =>
+      authorized(credentials, req.headers.authorization, Array.isArray(appToken) ? appToken[0] : appToken);
+    const upload = contentRoute(method, path);
+    if (upload !== undefined && fault !== 'drop') {
+      // Streamed: hashed and counted as it arrives, never held (src/sandbox/attachments.ts).
+      const r = await receiveContent(store, upload, req, {
+        fault,
+        authorized: isAuthorized(),
+        retryAfterSeconds: faults.retryAfterSeconds,
+      });
+      if (r) send(res, r.answer, r.headers);
+      return;
+    }
+    if (fault === 'drop' || fault === 'drop-during') {
       req.socket.destroy();
       return;
     }
@@ -187,10 +207,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
     if (fault === '401')
       return send(res, soError(401, 'SoUnauthorizedException', 'Injected 401 (sandbox fault)'));
-    const appToken = req.headers['so-apptoken'];
-    if (
-      !authorized(credentials, req.headers.authorization, Array.isArray(appToken) ? appToken[0] : appToken)
-    ) {
+    if (fault === '400')
+      return send(res, soError(400, 'ValidationException', 'Injected 400 (sandbox fault)'));
+    if (!isAuthorized()) {
       return send(res, soError(401, 'SoUnauthorizedException', 'Missing or invalid credentials'));
     }
     const answer = route(store, { method, path, query: u.searchParams, body });
