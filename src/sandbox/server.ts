@@ -26,6 +26,11 @@ export interface SandboxOptions {
    * `GET /api/state/{tenant}` at the root. Exactly one of the two base paths is served.
    */
   tenant?: string;
+  /**
+   * Called as each API request arrives, with the API requests now in flight here (this one
+   * included): what tests of the client's window observe, on the server's side.
+   */
+  onRequest?: (r: { method: string; path: string; inFlight: number }) => void;
 }
 
 export interface Sandbox {
@@ -47,6 +52,13 @@ export interface Sandbox {
   state(): SandboxState;
   setFaults(f: Faults): void;
   setCredentials(c: SandboxCredentials): void;
+  /** API requests being answered right now. */
+  inFlight(): number;
+  /**
+   * The Endpoint `/api/state/{tenant}` answers (default: this server's own tenant root): a tenant
+   * moved to another host, as SuperOffice Online does for load balancing and during incidents.
+   */
+  setTenantEndpoint(url: string | undefined): void;
 }
 
 function send(res: ServerResponse, answer: ApiAnswer, extraHeaders: Record<string, string> = {}): void {
@@ -114,6 +126,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const faults = new FaultInjector();
   if (opts.faults) faults.set(opts.faults);
   let credentials = opts.credentials ?? DEFAULT_SANDBOX_CREDENTIALS;
+  let endpointOverride: string | undefined;
+  let inFlight = 0;
   const log = opts.logger?.child({ component: 'sandbox' });
   const seedReport = opts.seed?.length ? await seedStore(store, opts.seed) : undefined;
 
@@ -125,7 +139,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (tenant === undefined || name.toLowerCase() !== tenant.toLowerCase()) {
       return soError(404, 'SoNotFoundException', `Tenant ${name} not found`);
     }
-    const endpoint = `${url}/${tenant}`;
+    const endpoint = endpointOverride ?? `${url}/${tenant}`;
     return {
       status: 200,
       body: {
@@ -170,6 +184,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
     const method = req.method ?? 'GET';
     store.counters.requests++;
+    inFlight++;
+    // 'finish' (the answer handed to the socket) comes before the client can read it; 'close' covers
+    // a destroyed socket (the drop faults).
+    let answered = false;
+    const done = () => {
+      if (!answered) inFlight--;
+      answered = true;
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    opts.onRequest?.({ method, path, inFlight });
 
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     const fault = faults.next(method, path);
@@ -182,7 +207,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (fault === '500') return send(res, soError(500, 'SoException', 'Injected failure (sandbox fault)'));
     if (fault === '429') {
       return send(res, soError(429, 'TooManyRequests', 'Injected rate limit (sandbox fault)'), {
-        'retry-after': String(faults.retryAfterSeconds),
+        'retry-after': faults.retryAfterHeader(),
       });
     }
     if (fault === '401')
@@ -230,6 +255,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     setFaults: (f) => faults.set(f),
     setCredentials: (c) => {
       credentials = c;
+    },
+    inFlight: () => inFlight,
+    setTenantEndpoint: (u) => {
+      endpointOverride = u;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
