@@ -103,16 +103,12 @@ function validated<S extends z.ZodType>(schema: S) {
 
 /**
  * Answers an Online tenant's old host may give once SuperOffice has moved it elsewhere (undocumented,
- * so every plausible one): a redirect, 421 Misdirected Request (RFC 9110 §15.5.20), a 404 on a route
- * every tenant has, or a server error.
+ * so every plausible one): a redirect, 421 Misdirected Request (RFC 9110 §15.5.20), a 404 (for the
+ * whole tenant, so on an entity route too: the state service tells a moved tenant from a vanished
+ * record), or a server error.
  */
-function movedAway(status: number, route: RouteKind): boolean {
-  return (
-    (status >= 300 && status < 400) ||
-    status === 421 ||
-    (status === 404 && route === 'collection') ||
-    status >= 500
-  );
+function movedAway(status: number): boolean {
+  return (status >= 300 && status < 400) || status === 421 || status === 404 || status >= 500;
 }
 
 async function readBody(body: AsyncIterable<Buffer>, what: string): Promise<string> {
@@ -539,7 +535,7 @@ export class SuperOfficeClient {
         !rerouted &&
         this.cfg.tenant !== undefined &&
         spec.idempotent &&
-        movedAway(status, spec.route) &&
+        movedAway(status) &&
         (await this.moved(target, spec.signal))
       ) {
         rerouted = true;
