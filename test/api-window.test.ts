@@ -19,7 +19,12 @@ let arrivals: number[];
 
 beforeEach(async () => {
   arrivals = [];
-  sb = await startSandbox({ onRequest: (r) => arrivals.push(r.inFlight) });
+  sb = await startSandbox({
+    onRequest: (r) => {
+      arrivals.push(r.inFlight);
+      return undefined;
+    },
+  });
 });
 afterEach(async () => {
   await sb.close();

@@ -28,9 +28,10 @@ export interface SandboxOptions {
   tenant?: string;
   /**
    * Called as each API request arrives, with the API requests now in flight here (this one
-   * included): what tests of the client's window observe, on the server's side.
+   * included): what tests of the client's window observe, on the server's side. A function it
+   * returns is called once the request is answered (or its connection dropped).
    */
-  onRequest?: (r: { method: string; path: string; inFlight: number }) => void;
+  onRequest?: (r: { method: string; path: string; inFlight: number }) => undefined | (() => void);
 }
 
 export interface Sandbox {
@@ -185,16 +186,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const method = req.method ?? 'GET';
     store.counters.requests++;
     inFlight++;
+    const onAnswered = opts.onRequest?.({ method, path, inFlight });
     // 'finish' (the answer handed to the socket) comes before the client can read it; 'close' covers
     // a destroyed socket (the drop faults).
     let answered = false;
     const done = () => {
-      if (!answered) inFlight--;
+      if (answered) return;
       answered = true;
+      inFlight--;
+      onAnswered?.();
     };
     res.once('finish', done);
     res.once('close', done);
-    opts.onRequest?.({ method, path, inFlight });
 
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     const fault = faults.next(method, path);
