@@ -18,6 +18,7 @@ import {
   certainlyNotSent,
   FAULT_SETTINGS,
   httpError,
+  parseRetryAfter,
   type RouteKind,
   transportError,
 } from './errors.js';
@@ -103,6 +104,16 @@ function validated<S extends z.ZodType>(schema: S) {
   };
 }
 
+/**
+ * Answers an Online tenant's old host may give once SuperOffice has moved it elsewhere (undocumented,
+ * so every plausible one): a redirect, 421 Misdirected Request (RFC 9110 §15.5.20), a 404 (for the
+ * whole tenant, so on an entity route too: the state service tells a moved tenant from a vanished
+ * record), or a server error.
+ */
+function movedAway(status: number): boolean {
+  return (status >= 300 && status < 400) || status === 421 || status === 404 || status >= 500;
+}
+
 async function readBody(body: AsyncIterable<Buffer>, what: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -162,7 +173,9 @@ export class SuperOfficeClient {
     private readonly opts: ClientOptions,
   ) {
     this.log = (opts.logger ?? silentLogger()).child({ component: 'api' });
-    this.window = new AimdWindow(cfg.concurrency);
+    this.window = new AimdWindow(cfg.concurrency, {
+      clock: { now: () => this.now(), ...(opts.sleep ? { sleep: opts.sleep } : {}) },
+    });
     if (cfg.baseUrl !== undefined) this.target = this.openTarget(cfg.baseUrl);
   }
 
@@ -463,7 +476,9 @@ export class SuperOfficeClient {
       return Promise.reject(new ApiError('E_API_ABORTED', 'the API client is closed', { retryable: false }));
     }
     const what = `${spec.method} ${spec.path.split('?')[0]}`;
-    return withRetry((attempt) => this.attempt(spec, what, attempt), this.cfg.retry, {
+    // Set when an answer carried Retry-After: withRetry waits it out before the next attempt.
+    const waited = { retryAfter: false };
+    return withRetry((attempt) => this.attempt(spec, what, attempt, waited), this.cfg.retry, {
       signal: spec.signal,
       sleep: this.opts.sleep,
       random: this.opts.random,
@@ -479,9 +494,16 @@ export class SuperOfficeClient {
   }
 
   /** One attempt, including the single refresh-and-repeat after a 401. */
-  private async attempt<T>(spec: RequestSpec<T>, what: string, attempt: number): Promise<T> {
+  private async attempt<T>(
+    spec: RequestSpec<T>,
+    what: string,
+    attempt: number,
+    waited: { retryAfter: boolean },
+  ): Promise<T> {
     const jsonBody = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    for (let refreshed = false; ; refreshed = true) {
+    let refreshed = false;
+    let rerouted = false;
+    for (;;) {
       const headers = { ...this.baseHeaders(jsonBody !== undefined), ...this.auth.headers() };
       if (spec.stream) {
         headers['content-type'] = spec.stream.contentType;
@@ -491,7 +513,8 @@ export class SuperOfficeClient {
       let status: number;
       let text: string;
       let retryAfter: string | string[] | undefined;
-      const release = await this.window.acquire();
+      const ticket = await this.window.acquire(spec.signal, waited.retryAfter);
+      waited.retryAfter = false;
       // A file's content is opened per attempt (a stream is read once) and closed whatever happens.
       const stream = spec.stream?.open();
       try {
@@ -509,19 +532,40 @@ export class SuperOfficeClient {
       } catch (err) {
         if (err instanceof ApiError) throw err;
         const e = transportError(what, err, spec.signal);
-        // An Online tenant that cannot be reached may have moved: ask the state service again.
-        if (e.scope === 'api' && this.cfg.tenant !== undefined) this.stale = true;
+        // An Online tenant that cannot be reached may have moved: ask the state service again, and
+        // repeat there what may be repeated (a POST whose fate is unknown is re-checked by live.ts).
+        if (e.scope === 'api' && this.cfg.tenant !== undefined) {
+          const mayRepeat = spec.idempotent || certainlyNotSent(e);
+          if (!rerouted && mayRepeat && (await this.moved(target, spec.signal))) {
+            rerouted = true;
+            continue;
+          }
+          this.stale = true;
+        }
         throw e;
       } finally {
-        release();
+        ticket.release();
         (stream as { destroy?: () => void } | undefined)?.destroy?.();
       }
       this.log.debug({ method: spec.method, path: spec.path, status, attempt }, 'api call');
       if (status === 429 || status >= 500) {
-        this.window.congestion();
+        const pause = parseRetryAfter(retryAfter, this.now());
+        if (pause !== undefined) waited.retryAfter = true;
+        this.window.congestion(status === 429 ? 'rate-limit' : 'server-error', ticket.epoch, pause);
         this.stats.windowDecreases = this.window.decreases;
-      } else this.window.success();
+      } else this.window.success(ticket.epoch);
+      if (
+        !rerouted &&
+        this.cfg.tenant !== undefined &&
+        spec.idempotent &&
+        movedAway(status) &&
+        (await this.moved(target, spec.signal))
+      ) {
+        rerouted = true;
+        continue;
+      }
       if (status === 401 && !refreshed) {
+        refreshed = true;
         await this.refreshAuth(what, spec.signal);
         continue;
       }
@@ -548,6 +592,20 @@ export class SuperOfficeClient {
       }
       return spec.parse(json, what);
     }
+  }
+
+  /**
+   * Ask the state service again, now: true when the tenant has moved away from `from` (the next
+   * request goes to the new host). Throws the state service's own fault (maintenance, unreachable).
+   */
+  private async moved(from: Target, signal: AbortSignal | undefined): Promise<boolean> {
+    if (this.target === from) this.stale = true;
+    const now = await this.currentTarget(signal);
+    if (now.baseUrl !== from.baseUrl) {
+      this.log.info({ from: from.baseUrl, to: now.baseUrl }, 'tenant moved; repeating on its new host');
+      return true;
+    }
+    return false;
   }
 
   private async refreshAuth(what: string, signal: AbortSignal | undefined): Promise<void> {

@@ -104,6 +104,8 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
     ...(probe ? { probe: (signal: AbortSignal) => probe(config, signal) } : {}),
     logger: logger.child({ component: 'api-gate' }),
     backoff: config.daemon.reconnect,
+    // Outage time is kept across restarts: it never counts toward a mail's maxDeferredAgeMs.
+    journal: { past: store.apiFaults(), save: (r) => store.saveApiFault(r) },
     onChange: (h) => {
       metrics.apiUp.set({}, h.state === 'ok' ? 1 : 0);
       if (h.state === 'fault' && h.since !== lastFaultSince) {

@@ -59,7 +59,24 @@ CREATE TABLE IF NOT EXISTS done_message (
   done_at INTEGER NOT NULL,
   PRIMARY KEY (mailbox, message_id)
 );
+CREATE TABLE IF NOT EXISTS api_fault (
+  id INTEGER PRIMARY KEY,
+  started_at INTEGER NOT NULL UNIQUE,
+  total_ms INTEGER NOT NULL,
+  ongoing INTEGER NOT NULL
+);
 `;
+
+/** An API outage (src/api/gate.ts), kept so a restart mid-outage does not count it toward a mail's age. */
+export interface ApiFaultRecord {
+  startedAt: number;
+  /** Length so far (while ongoing: until it was last seen at fault). */
+  totalMs: number;
+  ongoing: boolean;
+}
+
+/** API outages read back at start (the newest; older ones no longer matter to any mail's age). */
+const MAX_API_FAULTS = 1000;
 
 export class StateStore {
   readonly db: Database.Database;
@@ -80,6 +97,26 @@ export class StateStore {
 
   mailbox(name: string): MailboxState {
     return new MailboxState(this.db, name);
+  }
+
+  /** API outages of earlier runs, oldest first. */
+  apiFaults(): ApiFaultRecord[] {
+    const rows = this.db
+      .prepare('SELECT started_at, total_ms, ongoing FROM api_fault ORDER BY started_at DESC LIMIT ?')
+      .all(MAX_API_FAULTS) as { started_at: number; total_ms: number; ongoing: number }[];
+    return rows
+      .reverse()
+      .map((r) => ({ startedAt: r.started_at, totalMs: r.total_ms, ongoing: r.ongoing === 1 }));
+  }
+
+  /** Insert or update an outage (keyed by its start). */
+  saveApiFault(r: ApiFaultRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO api_fault (started_at, total_ms, ongoing) VALUES (?, ?, ?)
+         ON CONFLICT(started_at) DO UPDATE SET total_ms = excluded.total_ms, ongoing = excluded.ongoing`,
+      )
+      .run(r.startedAt, r.totalMs, r.ongoing ? 1 : 0);
   }
 
   close(): void {

@@ -23,6 +23,8 @@ export interface Faults {
   rateLimitRate?: number;
   /** Retry-After sent with a 429, in seconds (default 1). */
   retryAfterSeconds?: number;
+  /** Send that Retry-After as an HTTP-date instead of delta-seconds (RFC 9110 §10.2.3 allows both). */
+  retryAfterDate?: boolean;
   /** Share whose connection is dropped without an answer. */
   dropRate?: number;
   /** Share of drops that happen after the request took effect (default 0.5). */
@@ -75,6 +77,12 @@ export class FaultInjector {
 
   get retryAfterSeconds(): number {
     return this.faults.retryAfterSeconds ?? 1;
+  }
+
+  /** The Retry-After header value for a 429. */
+  retryAfterHeader(now = Date.now()): string {
+    const s = this.retryAfterSeconds;
+    return this.faults.retryAfterDate ? new Date(now + s * 1000).toUTCString() : String(s);
   }
 
   /** The fault for this request ('ok' for none). */
