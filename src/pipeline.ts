@@ -143,7 +143,8 @@ export async function prepareStream(
   try {
     const classification = steps.classify(mail);
     const prepared = prepareMail(mail, classification, steps.mapping);
-    if (mail.files) {
+    // A mail without files keeps the decision it always had (no empty list in every record).
+    if (mail.files && mail.files.length > 0) {
       const a = attachmentDecisions(mail.files);
       prepared.decision.attachments = a.decisions;
       prepared.decision.notes.push(...a.notes);

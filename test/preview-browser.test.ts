@@ -312,7 +312,9 @@ describe.skipIf(!available)('preview report in headless Chromium', () => {
       await hostileCard.locator('.head').click();
       await expect
         .poll(() => hostileCard.locator('.detail').textContent())
-        .toContain('<svg onload=alert(3)>.exe');
+        // The file is listed under the safe name it would be uploaded with (src/attachments/names.ts:
+        // no path part, no `<>`), with the policy's verdict on it.
+        .toContain('script__svg onload=alert(3)_.exe not uploaded: .exe is blocked');
       expect(w.dialogs).toEqual([]);
     } finally {
       await context.close();
