@@ -3,7 +3,9 @@ import { ApiGate } from '../api/gate.js';
 import { type Config, loadConfigFile } from '../config.js';
 import { type MailboxConfig, mailboxListProblems } from '../daemon/config-schema.js';
 import { type HealthServer, startHealthServer } from '../daemon/http.js';
-import { StateStore } from '../daemon/mailbox-state.js';
+import type { StateStore } from '../daemon/mailbox-state.js';
+import { openStateStore } from '../state/open.js';
+import { leaseManagerFor, leaseMetrics } from '../daemon/lease.js';
 import { DaemonMetrics } from '../daemon/metrics.js';
 import { Supervisor } from '../daemon/supervisor.js';
 import type { ProcessMail } from '../daemon/types.js';
@@ -85,7 +87,7 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
   const factory = deps.processMailFactory;
   let store: StateStore;
   try {
-    store = new StateStore(config.stateDir);
+    store = await openStateStore(config);
   } catch (err) {
     process.stderr.write(`mail2ticket run: ${describeError(err)}\n`);
     return 1;
@@ -107,9 +109,11 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
     },
   });
   let lastFaultSince: string | null = null;
+  const leases = leaseManagerFor(store, config, logger);
   const supervisor = new Supervisor({
     config,
     store,
+    ...(leases ? { leases } : {}),
     logger,
     metrics,
     apiGate,
@@ -152,6 +156,9 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
         health: () => supervisor.health(),
         api: () => supervisor.apiHealth(),
         metrics,
+        ...(leases
+          ? { leases: () => supervisor.leaseStatus(), extraMetrics: () => leaseMetrics(leases.status()) }
+          : {}),
       });
       logger.info(
         { port: http.port, host: config.daemon.http.host },
@@ -172,6 +179,6 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
     signals.off('SIGTERM', onTerm);
     signals.off('SIGINT', onInt);
     await http?.close();
-    store.close();
+    await store.close();
   }
 }
