@@ -305,6 +305,37 @@ describe.skipIf(!available)('three instances share twelve mailboxes through Post
         `(TTL ${TTL_MS} ms + heartbeat ${HEARTBEAT_MS} ms); stopped for ${resumedAt - stoppedAt} ms`,
     );
 
+    // Operations: /healthz and /metrics show what this instance holds; `status` names every owner.
+    const line = three.stderr.split('\n').find((l) => l.includes('health and metrics endpoint listening'));
+    const port = Number(/"port":(\d+)/.exec(line ?? '')?.[1]);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as {
+      mailboxes: { name: string }[];
+      leases: { instance: string; held: { mailbox: string; token: number }[] };
+    };
+    expect(health.leases.instance).toBe('three');
+    expect(health.leases.held.map((h) => h.mailbox).sort()).toEqual(
+      health.mailboxes.map((m) => m.name).sort(),
+    );
+    expect(health.leases.held.length).toBeGreaterThan(0);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain(`mail2ticket_lease_held ${health.leases.held.length}\n`);
+    const status = spawn(
+      process.execPath,
+      [BIN, 'status', '--config', join(dir, 'config-2.json'), '--json'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    status.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => status.once('exit', resolve));
+    const report = JSON.parse(out) as { mailboxes: { name: string; owner: { instance: string } | null }[] };
+    expect(report.mailboxes).toHaveLength(BOXES);
+    expect(report.mailboxes.filter((m) => !['two', 'three'].includes(m.owner?.instance ?? ''))).toEqual([]);
+    expect(code).toBe(0);
+
     // SIGTERM: both survivors drain, give their leases back and exit 0.
     for (const p of [two, three]) p.child.kill('SIGTERM');
     expect(await two.exited).toBe(0);

@@ -202,6 +202,7 @@ describe.skipIf(!available)('mailbox leases (PostgreSQL)', () => {
     expect(await stateA.get(2)).toBeUndefined();
     // Its next heartbeat tells it: the worker is stopped.
     await a.manager.tick();
+    await a.manager.settled();
     expect(a.events).toEqual(['+solo', '-solo:expired']);
     expect(a.held.size).toBe(0);
 
@@ -226,6 +227,7 @@ describe.skipIf(!available)('mailbox leases (PostgreSQL)', () => {
     // An operator (or a bug) deletes the lease: the holder must notice on its next heartbeat.
     await a.store.pool.query('DELETE FROM mailbox_lease');
     await a.manager.tick();
+    await a.manager.settled();
     // Lost, then claimed again with a new token (it is free and a is the only instance).
     expect(a.events).toEqual(['+m', '-m:expired', '+m']);
   });
@@ -237,7 +239,11 @@ describe.skipIf(!available)('mailbox leases (PostgreSQL)', () => {
     const c = await instance(cfg, 'c');
     const all = [a, b, c];
     const round = async (who: Instance[]) => {
-      for (const i of who) await i.manager.tick();
+      for (const i of who) {
+        await i.manager.tick();
+        // Give-backs run beside the heartbeat: let them finish, so the next instance sees them.
+        await i.manager.settled();
+      }
     };
     const disjoint = () => {
       const owners = new Map<string, string>();
@@ -276,7 +282,10 @@ describe.skipIf(!available)('mailbox leases (PostgreSQL)', () => {
     const cfg = await freshConfig();
     const all = await Promise.all(['x', 'y', 'z'].map((n) => instance(cfg, n)));
     await Promise.all(all.map((i) => i.start()));
-    for (let r = 0; r < 3; r++) await Promise.all(all.map((i) => i.manager.tick()));
+    for (let r = 0; r < 3; r++) {
+      await Promise.all(all.map((i) => i.manager.tick()));
+      await Promise.all(all.map((i) => i.manager.settled()));
+    }
     const held = all.flatMap((i) => [...i.held.keys()]);
     expect(new Set(held).size).toBe(held.length);
     expect(held.sort()).toEqual(MAILBOXES);

@@ -65,7 +65,13 @@ export function defaultInstanceId(): string {
 }
 
 /** Plus our own clock's view (for ages, and for when the database cannot be asked). */
-type Held = HeldLease & { localClaimedAt: number; localRenewedAt: number; localExpiry: number };
+type Held = HeldLease & {
+  localClaimedAt: number;
+  localRenewedAt: number;
+  localExpiry: number;
+  /** Being given back: still renewed until its worker has stopped, then deleted. */
+  releasing?: boolean;
+};
 
 /** A held lease as /healthz shows it: ages by this instance's clock. */
 export interface LeaseView {
@@ -85,6 +91,8 @@ export class LeaseManager {
   private readonly held = new Map<string, Held>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  /** Give-backs in progress (worker stopping, then the row deleted): never awaited by a heartbeat. */
+  private readonly releases = new Set<Promise<void>>();
   private stopped = false;
   private handlers: LeaseHandlers | undefined;
   private liveInstances = 0;
@@ -111,14 +119,17 @@ export class LeaseManager {
     this.schedule();
   }
 
-  private schedule(): void {
+  /** Fixed rate: the next heartbeat is due heartbeatMs after the previous one started. */
+  private schedule(startedAt = Date.now()): void {
     if (this.stopped) return;
+    const wait = Math.max(0, startedAt + this.opts.settings.heartbeatMs - Date.now());
     this.timer = setTimeout(() => {
+      const began = Date.now();
       this.ticking = this.tick().finally(() => {
         this.ticking = undefined;
-        this.schedule();
+        this.schedule(began);
       });
-    }, this.opts.settings.heartbeatMs);
+    }, wait);
   }
 
   status(): LeaseStatus {
@@ -171,7 +182,7 @@ export class LeaseManager {
       // our own clock too (the database refuses its writes anyway; this also stops IMAP actions).
       const now = Date.now();
       for (const h of [...this.held.values()]) {
-        if (h.localExpiry <= now) await this.drop(h.mailbox, 'expired');
+        if (h.localExpiry <= now) this.drop(h.mailbox, 'expired');
       }
     }
   }
@@ -207,25 +218,30 @@ export class LeaseManager {
     for (const h of mine) {
       if (renewed.has(h.mailbox)) continue;
       this.opts.logger.warn(
-        { mailbox: h.mailbox, token: h.token },
+        { mailbox: h.mailbox, leaseToken: h.token },
         'mailbox lease lost (expired or taken over)',
       );
-      await this.drop(h.mailbox, 'expired');
+      this.drop(h.mailbox, 'expired');
     }
   }
 
   /** Give back mailboxes above the fair share (after their worker stopped), so others can take them. */
   private async rebalance(): Promise<void> {
-    const extra = this.held.size - this.fairShare;
+    const kept = [...this.held.values()].filter((h) => !h.releasing);
+    const extra = kept.length - this.fairShare;
     if (extra <= 0) return;
     // The most recently claimed first: the longest-held keep their warm connections.
-    const give = [...this.held.values()].sort((a, b) => b.claimedAt - a.claimedAt).slice(0, extra);
+    const give = kept.sort((a, b) => b.claimedAt - a.claimedAt).slice(0, extra);
     for (const h of give) {
       this.opts.logger.info(
         { mailbox: h.mailbox, fairShare: this.fairShare, liveInstances: this.liveInstances },
         'giving back a mailbox lease (above fair share)',
       );
-      await this.release(h, 'rebalance');
+      h.releasing = true;
+      // In the background: stopping the worker may take up to the shutdown grace period, and the
+      // heartbeat must go on renewing the other leases (and this one) meanwhile.
+      const p = this.release(h, 'rebalance').finally(() => this.releases.delete(p));
+      this.releases.add(p);
     }
   }
 
@@ -278,14 +294,16 @@ export class LeaseManager {
         localExpiry: sentAt + settings.ttlMs,
       };
       this.held.set(m, h);
-      logger.info({ mailbox: m, token: row.token }, 'mailbox lease claimed');
+      logger.info({ mailbox: m, leaseToken: row.token }, 'mailbox lease claimed');
       this.handlers?.acquired(m, { token: row.token });
     }
   }
 
   /** Stop the worker, then delete our lease row (only if it is still ours). */
-  private async release(h: HeldLease, why: 'rebalance' | 'stop'): Promise<void> {
-    await this.drop(h.mailbox, why);
+  private async release(h: Held, why: 'rebalance' | 'stop'): Promise<void> {
+    await this.handlers?.lost(h.mailbox, why).catch(() => {});
+    // Renewed until now (the worker was still running); from here on it is not ours.
+    this.held.delete(h.mailbox);
     await this.opts.pool
       .query('DELETE FROM mailbox_lease WHERE mailbox = $1 AND owner = $2 AND token = $3', [
         h.mailbox,
@@ -298,9 +316,21 @@ export class LeaseManager {
       });
   }
 
-  private async drop(mailbox: string, why: 'expired' | 'rebalance' | 'stop'): Promise<void> {
+  /**
+   * A lease that is gone (expired, taken over): forget it and stop its worker, without waiting for
+   * the worker (its writes are refused by the fence already; the heartbeat must not stall).
+   */
+  private drop(mailbox: string, why: 'expired'): void {
     if (!this.held.delete(mailbox)) return;
-    await this.handlers?.lost(mailbox, why);
+    const p = (this.handlers?.lost(mailbox, why) ?? Promise.resolve())
+      .catch(() => {})
+      .finally(() => this.releases.delete(p));
+    this.releases.add(p);
+  }
+
+  /** Resolves when every give-back and stop started so far has finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.releases.size > 0) await Promise.all(this.releases);
   }
 
   /** Stop heartbeats, stop every worker, release every lease and unregister (SIGTERM). */
@@ -309,6 +339,7 @@ export class LeaseManager {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.ticking;
+    await this.settled();
     await Promise.all([...this.held.values()].map((h) => this.release(h, 'stop')));
     await this.opts.pool.query('DELETE FROM instance WHERE id = $1', [this.instance]).catch(() => {});
   }
