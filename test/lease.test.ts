@@ -17,7 +17,7 @@ import { until } from './helpers/fake-source.js';
 import { type PgCluster, postgresAvailable, startPostgres } from './helpers/postgres.js';
 
 const available = postgresAvailable(import.meta.url);
-const logger = createLogger({ level: 'silent' });
+const logger = createLogger({ level: process.env.LEASE_DEBUG ? 'debug' : 'silent' });
 const MAILBOXES = Array.from({ length: 12 }, (_, i) => `mb${String(i + 1).padStart(2, '0')}`);
 
 let cluster: PgCluster;
@@ -218,6 +218,33 @@ describe.skipIf(!available)('mailbox leases (PostgreSQL)', () => {
        WHERE l.token > m.written_token AND l.claimed_at < m.written_at`,
     );
     expect(late.rowCount).toBe(0);
+  });
+
+  it('a holder paused inside a fenced write does not block the takeover or the heartbeat', async () => {
+    const cfg = postgresConfigSchema.parse({
+      url: (await freshConfig()).url,
+      schema: 'm2t',
+      lease: { ttlMs: 1500, heartbeatMs: 500 },
+    });
+    const a = await instance(cfg, 'a', 1500, ['solo']);
+    const b = await instance(cfg, 'b', 60_000, ['solo']);
+    await a.start();
+    await b.start();
+    // What a SIGSTOP inside MailboxState.write leaves behind: an open transaction holding the
+    // lease row FOR SHARE, on a connection of a's (fenced) pool.
+    const paused = await a.store.pool.connect();
+    const killed = new Promise<Error>((resolve) => paused.once('error', resolve));
+    closers.push(async () => paused.release(true));
+    await paused.query('BEGIN');
+    await paused.query('SELECT 1 FROM mailbox_lease WHERE mailbox = $1 FOR SHARE', ['solo']);
+    await expired(a.store, 'a');
+    // b's heartbeats return (lock_timeout) and claim once the server has ended a's idle transaction.
+    await until(async () => {
+      await b.manager.tick();
+      return b.held.has('solo');
+    }, 'b claims the mailbox');
+    // The server ended the paused transaction (idle_in_transaction_session_timeout).
+    expect(await killed).toMatchObject({ code: '25P03' });
   });
 
   it('a lease deleted under its holder is noticed at the next heartbeat, then claimed anew', async () => {

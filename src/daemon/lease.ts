@@ -262,8 +262,10 @@ export class LeaseManager {
       const sentAt = Date.now();
       // One statement: claim only if free or expired (a concurrent claimer makes this a no-op),
       // and log the claim with the lease it replaced (takeover times for status and the bench).
-      const r = await pool.query<{ token: number; claimed_at: number; expires_at: number }>(
-        `WITH prev AS (SELECT owner, renewed_at, expires_at FROM mailbox_lease WHERE mailbox = $1),
+      let r: pg.QueryResult<{ token: number; claimed_at: number; expires_at: number }>;
+      try {
+        r = await pool.query<{ token: number; claimed_at: number; expires_at: number }>(
+          `WITH prev AS (SELECT owner, renewed_at, expires_at FROM mailbox_lease WHERE mailbox = $1),
          claimed AS (
            INSERT INTO mailbox_lease (mailbox, owner, token, claimed_at, renewed_at, expires_at)
            VALUES ($1, $2, nextval('lease_token'), clock_timestamp(), clock_timestamp(),
@@ -278,8 +280,15 @@ export class LeaseManager {
            SELECT c.token, $1, $2, c.claimed_at, p.owner, p.renewed_at, p.expires_at
            FROM claimed c LEFT JOIN prev p ON true)
          SELECT token, ${ms('claimed_at')} AS claimed_at, ${ms('expires_at')} AS expires_at FROM claimed`,
-        [m, this.instance, settings.ttlMs],
-      );
+          [m, this.instance, settings.ttlMs],
+        );
+      } catch (err) {
+        // 55P03 lock_not_available (lock_timeout): the old holder is inside a write right now, or
+        // paused inside one until the server ends it. Try this mailbox again next heartbeat.
+        if ((err as { code?: unknown }).code !== '55P03') throw err;
+        logger.debug({ mailbox: m }, 'mailbox lease busy; claim retried next heartbeat');
+        continue;
+      }
       const row = r.rows[0];
       if (!row) continue;
       got++;

@@ -105,6 +105,7 @@ export class PgMailboxState implements MailboxState {
   private async write<T>(fn: (c: Queryable, tok: number | null) => Promise<T>): Promise<T> {
     await this.store.ready;
     let c: pg.PoolClient | undefined;
+    let broken = false;
     try {
       c = await this.store.pool.connect();
       await c.query('BEGIN');
@@ -119,10 +120,13 @@ export class PgMailboxState implements MailboxState {
       await c.query('COMMIT');
       return out;
     } catch (err) {
-      await c?.query('ROLLBACK').catch(() => {});
+      // A connection the server ended (idle-in-transaction timeout after a pause) is not reused.
+      await c?.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
       throw pgError(`cannot write the state of mailbox ${this.name}`, this.store.url, err);
     } finally {
-      c?.release();
+      c?.release(broken);
     }
   }
 

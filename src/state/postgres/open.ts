@@ -26,7 +26,15 @@ export function ensureMigrated(pool: pg.Pool, cfg: PostgresConfig): Promise<stri
 
 /** The per-mailbox state (and, through its pool, the leases) in PostgreSQL; migrated before it resolves. */
 export async function openPgStateStore(cfg: PostgresConfig): Promise<PgStateStore> {
-  const pool = createPool(cfg, { application: 'mail2ticket state' });
+  const pool = createPool(cfg, {
+    application: 'mail2ticket state',
+    // Well inside the lease TTL: a paused holder's transaction is ended (and its lock on the lease
+    // row released) before its lease can expire, so the takeover never waits for it.
+    session: {
+      idleInTransactionMs: Math.max(500, Math.floor(cfg.lease.ttlMs / 2)),
+      lockTimeoutMs: Math.max(100, Math.floor(cfg.lease.ttlMs / 3)),
+    },
+  });
   const ready = ensureMigrated(pool, cfg);
   try {
     await ready;

@@ -27,12 +27,33 @@ export function describeUrl(url: string): string {
   }
 }
 
-export function createPool(cfg: PostgresConfig, opts: { max?: number; application?: string } = {}): pg.Pool {
+export interface PoolOptions {
+  max?: number;
+  application?: string;
+  /**
+   * Session limits for the pool that carries the leases and the fenced writes. A fenced write holds
+   * its lease row FOR SHARE until it commits; an instance paused inside that transaction (SIGSTOP,
+   * GC) would hold it for as long as it is paused and block the takeover. So the server ends a
+   * transaction left idle this long (`idle_in_transaction_session_timeout`), and a statement waits
+   * at most `lockTimeoutMs` for a row lock (`lock_timeout`): a heartbeat never stalls on a lock.
+   */
+  session?: { idleInTransactionMs: number; lockTimeoutMs: number };
+}
+
+export function createPool(cfg: PostgresConfig, opts: PoolOptions = {}): pg.Pool {
   const config: pg.PoolConfig = {
     connectionString: cfg.url,
     max: opts.max ?? cfg.poolSize,
     types,
-    options: `-c search_path=${cfg.schema}`,
+    options: [
+      `-c search_path=${cfg.schema}`,
+      ...(opts.session
+        ? [
+            `-c idle_in_transaction_session_timeout=${opts.session.idleInTransactionMs}`,
+            `-c lock_timeout=${opts.session.lockTimeoutMs}`,
+          ]
+        : []),
+    ].join(' '),
     application_name: opts.application ?? 'mail2ticket',
     // A dead database must fail a query, not hang a mailbox: connect within 10 s.
     connectionTimeoutMillis: 10_000,
@@ -45,6 +66,11 @@ export function createPool(cfg: PostgresConfig, opts: { max?: number; applicatio
   // An idle client losing its connection (database restart) emits here; without a listener Node
   // would crash the process. The next query gets a fresh connection.
   pool.on('error', () => {});
+  // Likewise a client checked out but between two queries (a transaction in progress while the
+  // process was paused, ended by the server): the next query on it fails, which is reported there.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 
@@ -69,11 +95,14 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => 
     await c.query('BEGIN');
     const out = await fn(c);
     await c.query('COMMIT');
+    c.release();
     return out;
   } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
+    let broken = false;
+    await c.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    c.release(broken);
     throw err;
-  } finally {
-    c.release();
   }
 }
