@@ -209,6 +209,15 @@ describe.skipIf(!available)('three instances share twelve mailboxes through Post
     const killedAt = Date.now();
     one.child.kill('SIGKILL');
     expect(await one.exited).toBe('SIGKILL');
+    // One failure at a time: the survivors take the dead instance's mailboxes before the next.
+    await until(
+      async () => {
+        const now = await held('one');
+        return oneHeld.every((m) => !now.includes(m));
+      },
+      'the killed instance taken over',
+      60_000,
+    );
     await until(() => totalPuts() >= MAILS / 3, 'a third of the mail PUT', 120_000);
     const twoHeld = await held('two');
     const stoppedAt = Date.now();
