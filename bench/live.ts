@@ -389,6 +389,8 @@ export type DrainResult =
       available: true;
       mails: number;
       latencyMs: number;
+      /** Where the sandbox ran: its own process (as SuperOffice is), or the bench's. */
+      sandbox: 'process' | 'inprocess';
       one: DrainRun;
       many: DrainRun;
       /** many.perSecond / one.perSecond, measured in the same run. */
@@ -402,31 +404,40 @@ export interface DrainRun {
   requestsPerMail: number;
   /** Mails updated (or re-threaded / created): the ones that count. */
   done: number;
+  /** CPU of the replaying process (user + system) per mail. */
+  cpuMsPerMail: number;
 }
 
 /**
  * Live drain (issue 13 §3): `replay` in live mode against the sandbox answering each request after
  * DRAIN_LATENCY_MS, once one mail at a time (`api.concurrency` 1) and once with the default window,
  * on the same seeded mails, each with a fresh state directory (so both runs do the same work).
- * Figures: mails/s, API requests per mail (as the sandbox counted them), the ratio of the two rates.
+ * Figures: mails/s, API requests per mail (as the sandbox counted them), the ratio of the two rates,
+ * and the replaying process's CPU per mail.
+ *
+ * The sandbox runs in its own process (`mail2ticket sandbox`), as the real SuperOffice is not in
+ * ours: in the same process its work (routing, validating and storing every PUT) competed for the
+ * replay's one thread and the figure measured both. BENCH_DRAIN_SANDBOX=inprocess puts it back, to
+ * compare.
  */
 export async function runLiveDrain(
-  opts: { mails?: number; log?: (l: string) => void } = {},
+  opts: { mails?: number; log?: (l: string) => void; sandbox?: 'process' | 'inprocess' } = {},
 ): Promise<DrainResult> {
   const log = opts.log ?? (() => {});
   const mails = opts.mails ?? 200;
+  const where = opts.sandbox ?? 'process';
   const work = mkdtempSync(join(tmpdir(), 'm2t-bench-drain-'));
-  let sandbox: Awaited<ReturnType<typeof import('../src/sandbox/server.js').startSandbox>> | undefined;
+  let sandbox: DrainSandbox | undefined;
   try {
-    const [{ startSandbox }, { sandboxApiAuth }, { parseConfig }, { buildLiveContext }, { replay }, apiCfg] =
-      await Promise.all([
-        import('../src/sandbox/server.js'),
+    const [{ sandboxApiAuth }, { parseConfig }, { buildLiveContext }, { replay }, apiCfg] = await Promise.all(
+      [
         import('../src/sandbox/auth.js'),
         import('../src/config.js'),
         import('../src/commands/live-context.js'),
         import('../src/commands/replay.js'),
         import('../src/api/config-schema.js'),
-      ]);
+      ],
+    );
     log(`live drain: generating ${mails} mails`);
     const corpus = await generateCorpus({
       dir: join(work, 'corpus'),
@@ -435,7 +446,9 @@ export async function runLiveDrain(
       tenMb: 0,
       fiftyMb: 0,
     });
-    sandbox = await startSandbox({ seed: [corpus.mailDir], faults: { latencyMs: DRAIN_LATENCY_MS } });
+    sandbox =
+      where === 'process' ? await sandboxProcess(corpus.mailDir) : await sandboxInProcess(corpus.mailDir);
+    await sandbox.setFaults({ latencyMs: DRAIN_LATENCY_MS });
     const sb = sandbox;
     const { Writable } = await import('node:stream');
     const sink = () =>
@@ -450,8 +463,9 @@ export async function runLiveDrain(
         api: { baseUrl: sb.apiUrl, auth: sandboxApiAuth(), concurrency },
       });
       const ctx = await buildLiveContext(config);
-      const before = sb.store.counters.requests;
+      const before = await sb.requests();
       let done = 0;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       try {
         await replay(
@@ -469,9 +483,17 @@ export async function runLiveDrain(
         await ctx.close();
       }
       const seconds = (performance.now() - t0) / 1000;
-      const requests = sb.store.counters.requests - before;
+      const cpu = process.cpuUsage(cpu0);
+      const requests = (await sb.requests()) - before;
       log(`live drain: concurrency ${concurrency}: ${mails} mails in ${seconds.toFixed(1)} s`);
-      return { concurrency, seconds, perSecond: mails / seconds, requestsPerMail: requests / mails, done };
+      return {
+        concurrency,
+        seconds,
+        perSecond: mails / seconds,
+        requestsPerMail: requests / mails,
+        done,
+        cpuMsPerMail: (cpu.user + cpu.system) / 1000 / mails,
+      };
     };
     const one = await drain(1);
     const many = await drain(apiCfg.DEFAULT_CONCURRENCY);
@@ -479,6 +501,7 @@ export async function runLiveDrain(
       available: true,
       mails,
       latencyMs: DRAIN_LATENCY_MS,
+      sandbox: where,
       one,
       many,
       ratio: many.perSecond / one.perSecond,
@@ -491,15 +514,72 @@ export async function runLiveDrain(
   }
 }
 
+/** The sandbox as the drain uses it, wherever it runs. */
+interface DrainSandbox {
+  apiUrl: string;
+  setFaults(f: { latencyMs: number }): Promise<void>;
+  /** API requests it has answered so far. */
+  requests(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function sandboxInProcess(seed: string): Promise<DrainSandbox> {
+  const { startSandbox } = await import('../src/sandbox/server.js');
+  const sb = await startSandbox({ seed: [seed] });
+  return {
+    apiUrl: sb.apiUrl,
+    setFaults: async (f) => sb.setFaults(f),
+    requests: async () => sb.store.counters.requests,
+    close: () => sb.close(),
+  };
+}
+
+/** `mail2ticket sandbox --port 0 --seed DIR` (the built CLI): the URL is its first line on stdout. */
+async function sandboxProcess(seed: string): Promise<DrainSandbox> {
+  const child = spawn(process.execPath, [CLI, 'sandbox', '--port', '0', '--seed', seed], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const exited = once(child, 'exit');
+  const apiUrl = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl).trim());
+    });
+    exited.then(() => reject(new Error(`sandbox process ended: ${err.trim().split('\n').pop()}`)));
+  });
+  const root = apiUrl.replace(/\/api$/, '');
+  return {
+    apiUrl,
+    async setFaults(f) {
+      const r = await fetch(`${root}/sandbox/faults`, { method: 'PUT', body: JSON.stringify(f) });
+      if (!r.ok) throw new Error(`sandbox faults: ${r.status}`);
+    },
+    async requests() {
+      const r = await fetch(`${root}/sandbox/state`);
+      return ((await r.json()) as { counters: { requests: number } }).counters.requests;
+    },
+    async close() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** The issue's targets for the live drain (issue 13 "Done when"). */
 export const DRAIN_TARGETS = { ratio: 8, requestsPerMail: 3.0 } as const;
 
 export function formatDrain(r: DrainResult): string {
   if (!r.available) return `live drain: not available (${r.reason})`;
   const run = (d: DrainRun) =>
-    `concurrency ${d.concurrency}: ${d.perSecond.toFixed(1)} mails/s (${d.seconds.toFixed(1)} s), ${d.requestsPerMail.toFixed(2)} requests/mail, ${d.done} updated`;
+    `concurrency ${d.concurrency}: ${d.perSecond.toFixed(1)} mails/s (${d.seconds.toFixed(1)} s), ${d.requestsPerMail.toFixed(2)} requests/mail, ${d.done} updated, ${d.cpuMsPerMail.toFixed(1)} ms CPU/mail`;
   return [
-    `live drain (replay against the sandbox, ${r.latencyMs} ms per request, ${r.mails} mails):`,
+    `live drain (replay against the sandbox ${r.sandbox === 'process' ? 'in its own process' : 'in the same process'}, ${r.latencyMs} ms per request, ${r.mails} mails):`,
     `  ${run(r.one)}`,
     `  ${run(r.many)}`,
     `  ratio ${r.ratio.toFixed(1)}x (target >= ${DRAIN_TARGETS.ratio}x: ${r.ratio >= DRAIN_TARGETS.ratio ? 'met' : 'MISSED'}); requests/mail ${r.many.requestsPerMail.toFixed(2)} (target <= ${DRAIN_TARGETS.requestsPerMail}: ${r.many.requestsPerMail <= DRAIN_TARGETS.requestsPerMail ? 'met' : 'MISSED'})`,
@@ -522,6 +602,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const d = await runLiveDrain({
       mails: Number(process.env.BENCH_DRAIN_MAILS ?? 200),
       log: (l) => process.stderr.write(`${l}\n`),
+      ...(process.env.BENCH_DRAIN_SANDBOX === 'inprocess' ? { sandbox: 'inprocess' as const } : {}),
     });
     process.stdout.write(`${formatDrain(d)}\n`);
     process.exit(0);

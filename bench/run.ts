@@ -7,6 +7,7 @@
  *   BENCH_SEED           corpus seed (default mail2ticket-bench-v1)
  *   BENCH_LIVE_MAILS     live backlog size (default 2000); BENCH_LATENCY_MAILS (default 200)
  *   BENCH_DRAIN_MAILS    live drain (replay, sandbox at 50 ms per request) size (default 200)
+ *   BENCH_DRAIN_SANDBOX  `inprocess`: the drain's sandbox in the bench process (default: its own)
  *   BENCH_SKIP_LIVE=1    skip the live figures;  BENCH_SKIP_STAGES=1 skip the per-stage pass
  *   BENCH_SCALE_MAILS    scale-out backlog (default 240; PostgreSQL, 1/2/3 instances, takeover)
  *   BENCH_SKIP_SCALE=1   skip the scale-out figures (bench/scale-out.ts)
@@ -304,6 +305,7 @@ async function main(): Promise<void> {
       drain = await runLiveDrain({
         mails: Number(process.env.BENCH_DRAIN_MAILS ?? 200),
         log: (l) => process.stderr.write(`${l}\n`),
+        ...(process.env.BENCH_DRAIN_SANDBOX === 'inprocess' ? { sandbox: 'inprocess' as const } : {}),
       });
     }
     out(formatDrain(drain));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { apiConfigSchema } from './api/config-schema.js';
+import { attachmentsConfigSchema, DEFAULT_ATTACHMENTS_CONFIG } from './attachments/policy.js';
 import { bodyConfigSchema } from './body/config-schema.js';
 import { daemonConfigSchema, mailboxConfigSchema } from './daemon/config-schema.js';
 import { Mail2TicketError } from './errors.js';
@@ -30,6 +31,7 @@ export const configSchema = z
       .default({ slevel: 'External', mailSorter: 'mail2ticket', extraHeaders: [] }),
     limits: limitsSchema.default({}),
     body: bodyConfigSchema.default(bodyConfigSchema.parse({})),
+    attachments: attachmentsConfigSchema.default(DEFAULT_ATTACHMENTS_CONFIG),
     threading: threadConfigSchema.default(threadConfigSchema.parse({})),
     api: apiConfigSchema.optional(),
     mailboxes: z.array(mailboxConfigSchema).default([]),

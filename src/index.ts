@@ -17,10 +17,13 @@ export type { SeedReport } from './sandbox/seed.js';
 export type { SandboxCounters, SandboxState } from './sandbox/store.js';
 export type { MappedPayload, TicketEntity, TicketMessageEntity } from './schema/entity.js';
 export type {
+  AttachmentDecision,
+  AttachmentOutcome,
   BounceInfo,
   BounceRecipient,
   Classification,
   Decision,
+  MailFile,
   MailKind,
   MatchedBy,
   ThreadDecision,

@@ -56,9 +56,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(base, pino.destination(2));
 }
 
+let silent: Logger | undefined;
 /** A logger that drops everything (tests, library use). */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  // One instance: making a pino logger costs (it looks up its callers, builds its stream), and the
+  // live flow asks for one per mail when no logger is given.
+  silent ??= pino({ level: 'silent' });
+  return silent;
 }
 
 /** Remove any known secret value from a string (for error messages built from foreign text). */

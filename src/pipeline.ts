@@ -1,4 +1,7 @@
 import type { Readable } from 'node:stream';
+import { attachmentDecisions } from './attachments/decisions.js';
+import type { AttachmentsConfig } from './attachments/policy.js';
+import { MailFileSink, removeSpool } from './attachments/sink.js';
 import { describeError, type ErrorSummary, isApiFault, isMail2TicketError } from './errors.js';
 import type { Logger } from './logger.js';
 import { finishMail, type MappingOptions, type PreparedMail, prepareMail } from './map/map.js';
@@ -8,7 +11,7 @@ import type { MappedPayload } from './schema/entity.js';
 import type { MailInput } from './sources/types.js';
 import { threadInputOf } from './thread/steps.js';
 import type { ThreadInput } from './thread/thread.js';
-import type { Classification, Decision, ParsedMail, ThreadDecision } from './types.js';
+import type { Classification, Decision, MailFile, ParsedMail, ThreadDecision } from './types.js';
 
 /** What became of one mail; the daemon (src/daemon/types.ts) and the live step report the same words. */
 export type Outcome =
@@ -42,6 +45,8 @@ export interface ApplyResult {
 export interface MappedMail {
   payload: MappedPayload;
   decision: Decision;
+  /** The mail's files (spooled in live mode) for the upload; absent when attachments are skipped. */
+  files?: MailFile[];
 }
 
 /** The mail-only half of the pipeline's work: plain data, so it can be done in a worker thread. */
@@ -49,12 +54,19 @@ export interface PreparedResult {
   source: string;
   prepared: PreparedMail;
   threadInput: ThreadInput;
+  /** The mail's files; their spool files are removed once the mail is completed. */
+  files?: MailFile[];
 }
 
 /** The pure steps that need no state: parse -> classify -> prepare. */
 export interface PrepareSteps {
   mapping: MappingOptions;
   classify(mail: ParsedMail): Classification;
+  /**
+   * The attachments policy; with `spoolRoot` (live) allowed files are spooled there for the upload,
+   * without (dry run) they are only hashed and counted. Absent, or mode `skip`: files are counted.
+   */
+  attachments?: { config: AttachmentsConfig; spoolRoot?: string };
 }
 
 /**
@@ -111,10 +123,16 @@ export async function prepareStream(
   steps: PrepareSteps,
 ): Promise<PreparedResult | MailResult> {
   let mail: ParsedMail;
+  const att = steps.attachments;
+  const sink = att && att.config.mode === 'upload' ? new MailFileSink(att.config, att.spoolRoot) : undefined;
   try {
-    mail = await parseMail(stream, { limits: steps.mapping.limits });
+    mail = await parseMail(stream, {
+      limits: steps.mapping.limits,
+      ...(sink ? { sink, inlineImagesAsFiles: steps.mapping.body.inlineImages === 'attachments' } : {}),
+    });
   } catch (err) {
     stream.destroy();
+    sink?.cleanup();
     if (isMail2TicketError(err)) return quarantined(source, err.code, err.message);
     const code = (err as NodeJS.ErrnoException).code;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
@@ -125,12 +143,19 @@ export async function prepareStream(
   try {
     const classification = steps.classify(mail);
     const prepared = prepareMail(mail, classification, steps.mapping);
+    if (mail.files) {
+      const a = attachmentDecisions(mail.files);
+      prepared.decision.attachments = a.decisions;
+      prepared.decision.notes.push(...a.notes);
+    }
     return {
       source,
       prepared,
       threadInput: threadInputOf(mail, classification, prepared.decision.messageId),
+      ...(mail.files ? { files: mail.files } : {}),
     };
   } catch (err) {
+    sink?.cleanup();
     if (isMail2TicketError(err)) return quarantined(source, err.code, err.message);
     return quarantined(
       source,
@@ -140,14 +165,26 @@ export async function prepareStream(
   }
 }
 
-/** duplicate check -> thread -> finish -> apply (live) -> record. Runs in mail order. */
+/**
+ * duplicate check -> thread -> finish -> apply (live) -> record. Runs in mail order. The mail's
+ * spool files are removed when it is done, whatever the outcome.
+ */
 export async function completeMail(p: PreparedResult, ctx: PipelineContext): Promise<MailResult> {
+  try {
+    return await completeSpooled(p, ctx);
+  } finally {
+    removeSpool(p.files);
+  }
+}
+
+async function completeSpooled(p: PreparedResult, ctx: PipelineContext): Promise<MailResult> {
   const { source, prepared, threadInput } = p;
   let mapped: MappedMail;
   try {
     const messageId = prepared.decision.messageId;
     if (ctx.isDuplicate && (await ctx.isDuplicate(messageId))) {
-      const { notes, ...rest } = prepared.decision;
+      // Nothing is applied: the files' outcomes are those of the run that applied the mail.
+      const { notes, attachments: _files, ...rest } = prepared.decision;
       const decision: Decision = {
         ...rest,
         thread: { matchedBy: 'none', candidates: [] },
@@ -156,7 +193,7 @@ export async function completeMail(p: PreparedResult, ctx: PipelineContext): Pro
       return { source, outcome: 'duplicate', decision };
     }
     const thread = await ctx.thread(threadInput);
-    mapped = finishMail(prepared, thread);
+    mapped = { ...finishMail(prepared, thread), ...(p.files ? { files: p.files } : {}) };
   } catch (err) {
     if (isMail2TicketError(err)) {
       // Threading's API lookups failing on an API fault hold the mail like the live step does.

@@ -50,6 +50,55 @@ export interface InlineImage {
   filename?: string;
 }
 
+/** What became of one of a mail's files (src/attachments/, README "Attachments"). */
+export type AttachmentOutcome =
+  /** Uploaded and connected to the ticket message by this run. */
+  | 'uploaded'
+  /** Already on the message (same name and size, or an upload recorded in our state). */
+  | 'present'
+  /** Over attachments.maxBytes or past attachments.maxMailBytes: not uploaded, noted. */
+  | 'too-large'
+  /** Its extension is in attachments.blockExtensions: not uploaded, noted. */
+  | 'blocked'
+  /** The API refused it for good (a 400 on this file): noted; the message itself is saved. */
+  | 'failed'
+  /** Dry run: would be uploaded. */
+  | 'would-upload';
+
+/**
+ * One file of a mail as the parser's attachment sink saw it: content hashed and counted while it
+ * streamed, and (live) spooled to `spoolPath` for the upload. Plain data.
+ */
+export interface MailFile {
+  /** The safe name (src/attachments/names.ts). */
+  name: string;
+  contentType: string;
+  /** Decoded size in bytes. */
+  size: number;
+  /** sha256 of the decoded content, hex. */
+  sha256: string;
+  /** An inline image uploaded with InlineImage and its Content-ID (body.inlineImages "attachments"). */
+  contentId?: string;
+  /** Where the content waits for the upload (live mode, allowed files only). */
+  spoolPath?: string;
+  /** Set when the policy refused the file. */
+  refused?: { outcome: 'too-large' | 'blocked'; note: string };
+}
+
+/** One file as the decision lists it. */
+export interface AttachmentDecision {
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  outcome: AttachmentOutcome;
+  inline?: boolean;
+  /** The Attachment row in SuperOffice (uploaded or present). */
+  attachmentId?: number;
+  /** Why it was refused or failed. */
+  note?: string;
+}
+
 export interface ParsedMail {
   /** Size of the raw mail in bytes. */
   size: number;
@@ -84,6 +133,8 @@ export interface ParsedMail {
   captured: CapturedPart[];
   inlineImages: InlineImage[];
   attachments: { filename?: string; contentType: string; size: number }[];
+  /** The mail's files as the attachment sink stored them (absent when attachments are skipped). */
+  files?: MailFile[];
   /** Problems noticed while parsing that did not stop it (truncated MIME, bad charset, ...). */
   problems: string[];
 }
@@ -161,6 +212,8 @@ export interface Decision {
   thread: ThreadDecision;
   /** The new part of the mail, its signature and its quoted history (src/reply/, docs/bodies.md). */
   reply?: ReplyDecision;
+  /** The mail's files and what became of each (absent when attachments.mode is `skip`). */
+  attachments?: AttachmentDecision[];
   /** Problems that did not stop mapping (truncations, fallbacks, parse oddities). */
   notes: string[];
 }

@@ -123,7 +123,7 @@ describe('an API outage in the daemon loop (simulated clock)', () => {
     expect(t.gate.health()).toMatchObject({ state: 'fault', setting: 'api.baseUrl' });
     expect(t.gate.health().probes).toBeGreaterThan(SETTINGS.maxAttempts!);
     expect(t.health.state).toBe('held');
-    expect(t.metrics.apiHeld.get({ mailbox: 'box' })).toBeGreaterThanOrEqual(1);
+    expect(await t.metrics.value(t.metrics.apiHeld, { mailbox: 'box' })).toBeGreaterThanOrEqual(1);
     // Held: only the first mail met the fault; the rest were never started.
     expect([1, 2, 3, 4, 5].filter((i) => t.calls.has(`<m${i}@x>`))).toEqual([1]);
 

@@ -116,7 +116,9 @@ describe('runMailbox with a fake source', () => {
     const state = store.mailbox('box');
     expect(await state.get(3)).toMatchObject({ status: 'done', outcome: 'updated', attempts: 1, applied: 1 });
     expect(await state.floor()).toBe(7);
-    expect(loop.metrics.mails.get({ mailbox: 'box', outcome: 'updated', kind: 'message' })).toBe(6);
+    expect(
+      await loop.metrics.value(loop.metrics.mails, { mailbox: 'box', outcome: 'updated', kind: 'message' }),
+    ).toBe(6);
     expect(loop.health.state).toBe('stopped');
   });
 
@@ -141,7 +143,7 @@ describe('runMailbox with a fake source', () => {
       attempts: 3,
       lastError: 'E_API_HTTP: HTTP 503',
     });
-    expect(loop.metrics.retries.get({ mailbox: 'box' })).toBe(2);
+    expect(await loop.metrics.value(loop.metrics.retries, { mailbox: 'box' })).toBe(2);
   });
 
   it('quarantines a mail that always fails (raw + reason written, moved), while the rest flow', async () => {
@@ -242,7 +244,7 @@ describe('runMailbox with a fake source', () => {
     expect(rec.violations).toEqual([]);
     // random() = 0.5 → 75 % of the step; steps 1, 2, 4, 8, 8, 8 s (capped at 8)
     expect(clock.sleeps.slice(0, 6)).toEqual([750, 1500, 3000, 6000, 6000, 6000]);
-    expect(loop.metrics.reconnects.get({ mailbox: 'box' })).toBe(6);
+    expect(await loop.metrics.value(loop.metrics.reconnects, { mailbox: 'box' })).toBe(6);
     expect(loop.health.consecutiveFailures).toBe(0);
     expect(backoffDelay(3, { initialDelayMs: 1000, maxDelayMs: 8000 }, () => 0)).toBe(2000);
     expect(backoffDelay(3, { initialDelayMs: 1000, maxDelayMs: 8000 }, () => 1)).toBe(4000);

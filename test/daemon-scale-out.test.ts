@@ -328,6 +328,9 @@ describe.skipIf(!available)('three instances share twelve mailboxes through Post
     expect(health.leases.held.length).toBeGreaterThan(0);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toContain(`mail2ticket_lease_held ${health.leases.held.length}\n`);
+    for (const g of ['fair_share', 'live_instances', 'age_seconds', 'renewal_age_seconds'])
+      expect(metrics).toContain(`# TYPE mail2ticket_lease_${g} gauge\n`);
+    expect(metrics).toContain(`mail2ticket_lease_age_seconds{mailbox="${health.leases.held[0]!.mailbox}"}`);
     const status = spawn(
       process.execPath,
       [BIN, 'status', '--config', join(dir, 'config-2.json'), '--json'],

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
+import { writeQuarantine } from '../src/daemon/quarantine.js';
 import { DOVECOT_PART, Dovecot, OPENSSL_PART } from './helpers/dovecot.js';
 import { realPartsAvailable } from './helpers/real-parts.js';
 import {
@@ -42,6 +44,17 @@ import { Appender, testMail } from './helpers/imap-fixtures.js';
  * | config `mailboxes[].host`, `port`             | Dovecot on 127.0.0.1 (its implicit-TLS port for `implicit`)   |
  * | config `mailboxes[].tls.caFile`               | added: the CA of Dovecot's test certificate (verification on) |
  * | config `daemon.http.port`                     | 0 (a free port)                                               |
+ * | a quarantine ID `MAILBOX/UIDVALIDITY-UID`     | a record made before the first line under `stateDir/quarantine`|
+ * | named by a `quarantine` line                  | (see below), as the daemon writes it                          |
+ *
+ * Quarantine: each ID the document's `quarantine` lines name (and, for `retry --all`, one more that
+ * no line names) is a mail the daemon quarantined: a
+ * fixture mail (seeded in the sandbox, so a retry succeeds) with the record the daemon writes
+ * (src/daemon/quarantine.ts). When the config has that mailbox with a `quarantineFolder`, the mail
+ * is also in that folder on Dovecot, as the daemon leaves it, so `retry` must find and flag it
+ * there. Each line is checked against what is left: `list` shows exactly those IDs, `show` the
+ * mail's Message-Id, `retry` updates it in the sandbox and removes the record, `drop` removes it,
+ * and `status` exits 1 exactly while a configured mailbox still has quarantined mail.
  *
  * The sandbox: the document's own `mail2ticket sandbox` line when it has one (README), else one
  * the test starts the same way (`sandbox --port 0 --tenant <first path segment of baseUrl>
@@ -150,6 +163,11 @@ interface DocConfig {
   api?: { baseUrl: string; auth?: { tokenCommand?: string[] } };
   mapping?: { mailSorter?: string };
   mailboxes?: {
+    name: string;
+    folder?: string;
+    quarantineFolder?: string;
+    afterSuccess?: string;
+    processedFolder?: string;
     host?: string;
     port?: number;
     tls?: { mode?: string; caFile?: string };
@@ -185,6 +203,26 @@ async function waitFor(cond: () => boolean | Promise<boolean>, what: string, tim
   }
 }
 
+/** `MAILBOX/UIDVALIDITY-UID`, as `mail2ticket quarantine` names a quarantined mail. */
+const QUARANTINE_ID = /^([^/\s]+)\/(\d+)-(\d+)$/;
+/** Fixture mails (kind message, seeded in the sandbox) that stand for quarantined mail, in turn. */
+/** Not 001: the README replays that one live, and a retry of it would be a `duplicate`. */
+const QUARANTINE_FIXTURES = [
+  '003-gmail-multipart-alternative.eml',
+  '004-outlook-html-conditional-vml.eml',
+  '005-html-only-web-form.eml',
+  '006-apple-mail-related-inline-images.eml',
+];
+
+interface QuarantinedExample {
+  id: string;
+  mailbox: string;
+  messageId: string;
+  eml: string;
+  /** The server folder the mail was moved to (a configured mailbox with a quarantineFolder). */
+  folder?: string;
+}
+
 /** One document's examples: its config block and its shell lines, in one temp dir, in order. */
 class DocSession {
   readonly dir = mkdtempSync(join(tmpdir(), 'm2t-doc-'));
@@ -202,6 +240,8 @@ class DocSession {
   readonly mailId = '<mail-doc-example@test.example>';
   /** Which config-using lines applied mail with the config (a config block must be used). */
   readonly usedBy: string[] = [];
+  /** The quarantined mail the document's `quarantine` lines name, while still quarantined. */
+  readonly quarantined = new Map<string, QuarantinedExample>();
 
   constructor(readonly file: string) {
     const own = blocks.filter((b) => b.file === file);
@@ -236,6 +276,78 @@ class DocSession {
       await this.appender.append(this.mail);
     }
     this.writeConfig();
+    await this.prepareQuarantine();
+  }
+
+  get stateDir(): string {
+    const dir = this.raw ? (this.config().stateDir ?? './state') : './state';
+    return isAbsolute(dir) ? dir : resolve(this.dir, dir);
+  }
+
+  /** The records (and server copies) of the quarantine IDs the document's lines name. */
+  private async prepareQuarantine(): Promise<void> {
+    const ids = [
+      ...new Set(
+        this.commands
+          .filter((c) => cliArgs(c)?.[0] === 'quarantine')
+          .flatMap((c) => c.argv.filter((w) => QUARANTINE_ID.test(w))),
+      ),
+    ];
+    // And one that no line names, so that `retry --all` has something of its own to retry.
+    if (ids.length && this.commands.some((c) => c.argv.includes('--all'))) {
+      const [, mailbox, uidValidity] = QUARANTINE_ID.exec(ids[0]!)!;
+      const uids = ids.map((id) => Number(QUARANTINE_ID.exec(id)![3]));
+      ids.push(`${mailbox}/${uidValidity}-${Math.max(...uids) + 1}`);
+    }
+    if (ids.length > QUARANTINE_FIXTURES.length)
+      throw new Error(`${this.file}: more quarantine IDs than fixtures`);
+    for (const [i, id] of ids.entries()) {
+      const [, mailbox, uidValidity, uid] = QUARANTINE_ID.exec(id)!;
+      const raw = readFileSync(join(ROOT, 'fixtures/mail', QUARANTINE_FIXTURES[i]!));
+      const messageId = /^Message-I[dD]:\s*(<[^>]+>)/m.exec(raw.toString('latin1'))![1]!;
+      const mb = this.raw ? this.config().mailboxes?.find((m) => m.name === mailbox) : undefined;
+      const folder = mb?.quarantineFolder;
+      if (folder) await this.imapAppend(raw, folder);
+      const now = new Date().toISOString();
+      const eml = writeQuarantine(
+        this.stateDir,
+        { kind: 'buffer', data: raw },
+        {
+          mailbox: mailbox!,
+          folder: mb?.folder ?? 'INBOX',
+          uid: Number(uid),
+          uidValidity: uidValidity!,
+          messageId,
+          code: 'E_UNMATCHED',
+          message: `no ticket message has the Message-Id ${messageId}`,
+          attempts: 5,
+          firstSeen: now,
+          quarantinedAt: now,
+          serverAction: folder ? `moved to ${folder}` : 'left in place',
+        },
+      );
+      this.quarantined.set(id, { id, mailbox: mailbox!, messageId, eml, ...(folder ? { folder } : {}) });
+    }
+  }
+
+  /** Put a mail in a folder of the test Dovecot (created when missing), as the daemon's move does. */
+  private async imapAppend(raw: Buffer, folder: string): Promise<void> {
+    const u = this.dovecot!.users[0]!;
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port: this.dovecot!.port,
+      secure: false,
+      doSTARTTLS: false,
+      auth: { user: u.user, pass: u.password },
+      logger: false,
+    });
+    await client.connect();
+    try {
+      await client.mailboxCreate(folder).catch(() => {});
+      await client.append(folder, raw);
+    } finally {
+      await client.logout();
+    }
   }
 
   private secret(ref: unknown): string {
@@ -525,7 +637,152 @@ async function runLine(s: DocSession, cmd: ShellCommand): Promise<void> {
     s.usedBy.push(cmd.where);
     return;
   }
+  if (sub === 'preview') {
+    await runPreview(s, cmd, rest);
+    return;
+  }
+  if (sub === 'quarantine') {
+    await runQuarantine(s, cmd, args);
+    return;
+  }
+  if (sub === 'status') {
+    await runStatus(s, cmd, args);
+    return;
+  }
   throw new Error(`${ctx}: no runner for "mail2ticket ${sub}" (add one, or mark the block as a fragment)`);
+}
+
+/** The words of `rest` that are not an option or an option's value. */
+function positionals(rest: string[], withValue: string[]): string[] {
+  return rest.filter((w, i) => !w.startsWith('-') && !withValue.includes(rest[i - 1] ?? ''));
+}
+
+/**
+ * `preview`: the report is written where --out says and its path printed; it holds every mail a
+ * dry-run replay of the same paths yields; a stateDir that did not exist still does not.
+ */
+async function runPreview(s: DocSession, cmd: ShellCommand, rest: string[]): Promise<void> {
+  const ctx = `${cmd.where}: ${cmd.text}`;
+  const out = resolve(s.dir, rest[rest.indexOf('--out') + 1] ?? 'preview.html');
+  const paths = positionals(rest, ['--config', '--out', '-c', '-o']);
+  const hadState = existsSync(s.stateDir);
+  const r = await s.cli(['preview', ...rest]);
+  expect(r.code, `${ctx}\n${r.stderr}`).toBe(0);
+  expect(r.stdout, ctx).toBe(`${out}\n`);
+  expect(readFileSync(out, 'utf8')).toMatch(/^<!doctype html>/i);
+  const replay = await s.cli(['replay', '--dry-run', ...paths]);
+  const n = replay.stdout.trim().split('\n').length;
+  // Every mail is in the report (`dry-run` or, once a live replay recorded it, `duplicate`).
+  expect(r.stderr, ctx).toMatch(new RegExp(`^${n} mails?: `, 'm'));
+  if (!hadState) expect(existsSync(s.stateDir), `${ctx}: preview never writes state`).toBe(false);
+}
+
+/** `quarantine list|show|retry|drop`, checked against the records the session made (see top). */
+async function runQuarantine(s: DocSession, cmd: ShellCommand, args: string[]): Promise<void> {
+  const ctx = `${cmd.where}: ${cmd.text}`;
+  const action = args[1];
+  const ids = args.filter((w) => QUARANTINE_ID.test(w));
+  for (const id of ids)
+    expect(s.quarantined.has(id), `${ctx}: ${id} is quarantined at this point`).toBe(true);
+  if (action === 'retry') await s.ensureSandbox();
+  const before = [...s.quarantined.values()];
+  const r = await s.cli(args);
+  const lines = r.stdout.trim().split('\n');
+  if (action === 'list') {
+    expect(r.code, `${ctx}\n${r.stderr}`).toBe(0);
+    expect(
+      lines
+        .slice(0, -1)
+        .map((l) => l.split(/\s+/)[0])
+        .sort(),
+      ctx,
+    ).toEqual(before.map((q) => q.id).sort());
+    expect(lines.at(-1)).toBe(before.length ? `${before.length} quarantined` : 'nothing quarantined');
+    return;
+  }
+  if (action === 'show') {
+    const q = s.quarantined.get(ids[0]!)!;
+    expect(r.code, `${ctx}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^id:\\s+${q.id}$`, 'm'));
+    expect(lines).toContain(`message-id:    ${q.messageId}`);
+    const raw = lines
+      .find((l) => l.startsWith('raw mail:'))
+      ?.slice('raw mail:'.length)
+      .trim();
+    expect(raw && resolve(s.dir, raw), ctx).toBe(q.eml);
+    return;
+  }
+  if (action === 'drop') {
+    const q = s.quarantined.get(ids[0]!)!;
+    if (!args.includes('--yes')) {
+      // Not on a terminal (as here), drop refuses without --yes rather than wait for an answer.
+      expect([r.code, existsSync(q.eml)], ctx).toEqual([2, true]);
+      return;
+    }
+    expect([r.code, r.stdout], `${ctx}\n${r.stderr}`).toEqual([0, `dropped ${q.id}\n`]);
+    expect(existsSync(q.eml)).toBe(false);
+    s.quarantined.delete(q.id);
+    return;
+  }
+  expect(action, ctx).toBe('retry');
+  const targets = args.includes('--all') ? before : ids.map((id) => s.quarantined.get(id)!);
+  expect(r.code, `${ctx}\n${r.stdout}${r.stderr}`).toBe(0);
+  const config = s.config();
+  const state = await s.sandboxState();
+  for (const q of targets) {
+    const mb = config.mailboxes?.find((m) => m.name === q.mailbox);
+    const server = !mb
+      ? `mailbox "${q.mailbox}" is not in the config: nothing done on the server`
+      : mb.afterSuccess === 'move'
+        ? `moved to ${mb.processedFolder}`
+        : `flagged \\Seen in ${q.folder ?? mb.folder ?? 'INBOX'}`;
+    expect(lines, `${ctx}\n${r.stdout}`).toContain(`${q.id}: updated; removed from quarantine; ${server}`);
+    expect(existsSync(q.eml)).toBe(false);
+    const m = state.messages.find((x) => x.MessageId === q.messageId);
+    expect(m?.DebugInfo, `${ctx}: the sandbox's copy of ${q.messageId}`).toMatch(/^mail2ticket: message/);
+    if (mb && q.folder && mb.afterSuccess !== 'move') {
+      expect((await s.appender!.flags(q.folder)).get(q.messageId)?.has('\\Seen'), `${ctx}: \\Seen`).toBe(
+        true,
+      );
+    }
+    s.quarantined.delete(q.id);
+  }
+  s.usedBy.push(cmd.where);
+}
+
+/**
+ * `status` (and `--json`): the API (the sandbox) and each mailbox's server (Dovecot) answer; exit 1
+ * exactly while a configured mailbox has quarantined mail, else 0.
+ */
+async function runStatus(s: DocSession, cmd: ShellCommand, args: string[]): Promise<void> {
+  const ctx = `${cmd.where}: ${cmd.text}`;
+  if (s.config().api) await s.ensureSandbox();
+  const r = await s.cli(args);
+  const names = (s.config().mailboxes ?? []).map((m) => m.name);
+  const quarantinedIn = (name: string) =>
+    [...s.quarantined.values()].filter((q) => q.mailbox === name).length;
+  const ok = names.every((n) => quarantinedIn(n) === 0);
+  expect(r.code, `${ctx}\n${r.stdout}${r.stderr}`).toBe(ok ? 0 : 1);
+  if (!args.includes('--json')) {
+    expect(r.stdout).toMatch(/^api: ok: /m);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(ok ? 'all well' : 'needs attention');
+    return;
+  }
+  const report = JSON.parse(r.stdout) as {
+    ok: boolean;
+    api: { ok: boolean } | null;
+    mailboxes: { name: string; quarantined: number; imap: { ok: boolean; detail: string } }[];
+  };
+  expect(report.ok).toBe(ok);
+  expect(report.api?.ok).toBe(true);
+  expect(report.mailboxes.map((m) => m.name)).toEqual(names);
+  for (const m of report.mailboxes) {
+    expect({ name: m.name, imap: m.imap.ok, quarantined: m.quarantined }).toEqual({
+      name: m.name,
+      imap: true,
+      quarantined: quarantinedIn(m.name),
+    });
+  }
 }
 
 const docs = [

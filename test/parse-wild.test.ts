@@ -304,6 +304,7 @@ describe('cause 4: UTF-7 bodies (RFC 2152)', () => {
     linkTarget: '_blank',
     styleBlocks: 'filter',
     quotedText: 'keep',
+    inlineImages: 'data-uri',
   } as const;
 
   it('decodes UTF-7 text, with a note', async () => {

@@ -217,7 +217,7 @@ describe('where the API is: exactly one base path', () => {
       ['DELETE', `/api/v1/TicketMessage/${msg}`],
       ['PATCH', `/api/v1/TicketMessage/${msg}`],
       ['PUT', '/api/v1/TicketMessage'],
-      ['GET', `/api/v1/TicketMessage/${msg}/Attachment`],
+      ['GET', `/api/v1/TicketMessage/${msg}/Attachments`], // the route is /Attachment, singular
       ['PUT', `/api/v1/Ticket/${ticket}`],
       ['GET', '/api/v1/Agents/Ticket/ResolveTicketId'],
       ['GET', '/api/v1/Nope'],

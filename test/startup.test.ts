@@ -14,18 +14,33 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const BIN = new URL('../bin/mail2ticket.js', import.meta.url).pathname;
 const MAIL = new URL('../fixtures/mail/001-plain-text-lf.eml', import.meta.url).pathname;
 
+/**
+ * The CLI in a session of its own (`setsid` execs it: its pid is the session's and process group's
+ * id), so that after it exits the test can tell whether anything it started is still running.
+ */
 function cli(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], {
+  const r = spawnSync('/usr/bin/setsid', [process.execPath, ...nodeArgs, BIN, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
     env: { ...process.env, ...env },
   });
-  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, group: r.pid };
 }
 
-/** Exactly one line on stderr, and the process ended by itself. */
+/** True while any process of the group runs (signal 0 only checks; ESRCH: none left). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** Exactly one line on stderr, the process ended by itself, and nothing it started runs on. */
 function expectOneLine(r: ReturnType<typeof cli>, code: number, line: RegExp) {
   expect(r.signal, 'the process hung').toBeNull();
+  expect(groupAlive(r.group), 'a process it started is still running').toBe(false);
   expect(r.code, r.stderr).toBe(code);
   expect(r.stderr.endsWith('\n')).toBe(true);
   expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import { Mail2TicketError } from '../errors.js';
@@ -17,6 +18,7 @@ import {
   certainlyNotSent,
   FAULT_SETTINGS,
   httpError,
+  parseRetryAfter,
   type RouteKind,
   transportError,
 } from './errors.js';
@@ -62,10 +64,12 @@ export interface ClientStats {
   windowDecreases: number;
 }
 
-interface RequestSpec<T> {
+export interface RequestSpec<T> {
   method: 'GET' | 'PUT' | 'POST';
   path: string;
   body?: unknown;
+  /** A streamed body instead of JSON (file content): opened anew for every attempt. */
+  stream?: { open(): NodeJS.ReadableStream; contentType: string; length: number };
   /** GET and PUT are idempotent (PUT replaces); a POST is repeated only when it surely never arrived. */
   idempotent: boolean;
   /** What a 404 (or a non-JSON 200) says: the record is gone, or the URL is wrong (errors.ts). */
@@ -98,6 +102,16 @@ function validated<S extends z.ZodType>(schema: S) {
     }
     return r.data;
   };
+}
+
+/**
+ * Answers an Online tenant's old host may give once SuperOffice has moved it elsewhere (undocumented,
+ * so every plausible one): a redirect, 421 Misdirected Request (RFC 9110 §15.5.20), a 404 (for the
+ * whole tenant, so on an entity route too: the state service tells a moved tenant from a vanished
+ * record), or a server error.
+ */
+function movedAway(status: number): boolean {
+  return (status >= 300 && status < 400) || status === 421 || status === 404 || status >= 500;
 }
 
 async function readBody(body: AsyncIterable<Buffer>, what: string): Promise<string> {
@@ -150,6 +164,8 @@ export class SuperOfficeClient {
    * first; the other is still asked when the first finds nothing.
    */
   private storedSpelling: 'as-written' | 'bracketed' | 'bare' | undefined;
+  /** The async context the client was made in (see currentTarget). */
+  private readonly home = new AsyncResource('mail2ticket.api-client');
 
   private constructor(
     private readonly cfg: ApiConfig,
@@ -157,7 +173,9 @@ export class SuperOfficeClient {
     private readonly opts: ClientOptions,
   ) {
     this.log = (opts.logger ?? silentLogger()).child({ component: 'api' });
-    this.window = new AimdWindow(cfg.concurrency);
+    this.window = new AimdWindow(cfg.concurrency, {
+      clock: { now: () => this.now(), ...(opts.sleep ? { sleep: opts.sleep } : {}) },
+    });
     if (cfg.baseUrl !== undefined) this.target = this.openTarget(cfg.baseUrl);
   }
 
@@ -183,7 +201,9 @@ export class SuperOfficeClient {
     const t = this.target;
     if (this.cfg.tenant === undefined) return t!;
     if (t && !this.stale && (t.validUntil === undefined || this.now() < t.validUntil)) return t;
-    this.resolving ??= (async () => {
+    // Shared work runs in the client's own context, not in that of whichever mail asked first:
+    // its log lines ("tenant endpoint") belong to no one mail (issue 17, daemon-pipeline.ts).
+    this.resolving ??= this.home.runInAsyncScope(async () => {
       try {
         const ep = await resolveTenant(this.cfg, { ...(signal ? { signal } : {}), now: () => this.now() });
         this.stale = false;
@@ -200,7 +220,7 @@ export class SuperOfficeClient {
       } finally {
         this.resolving = undefined;
       }
-    })();
+    });
     return this.resolving;
   }
 
@@ -443,12 +463,22 @@ export class SuperOfficeClient {
     return h;
   }
 
+  /**
+   * One call of a route this class has no method for (src/api/attachments.ts), under the same
+   * retry, window, auth and error handling as every other call.
+   */
+  call<T>(spec: RequestSpec<T>): Promise<T> {
+    return this.request(spec);
+  }
+
   private request<T>(spec: RequestSpec<T>): Promise<T> {
     if (this.closed) {
       return Promise.reject(new ApiError('E_API_ABORTED', 'the API client is closed', { retryable: false }));
     }
     const what = `${spec.method} ${spec.path.split('?')[0]}`;
-    return withRetry((attempt) => this.attempt(spec, what, attempt), this.cfg.retry, {
+    // Set when an answer carried Retry-After: withRetry waits it out before the next attempt.
+    const waited = { retryAfter: false };
+    return withRetry((attempt) => this.attempt(spec, what, attempt, waited), this.cfg.retry, {
       signal: spec.signal,
       sleep: this.opts.sleep,
       random: this.opts.random,
@@ -464,21 +494,36 @@ export class SuperOfficeClient {
   }
 
   /** One attempt, including the single refresh-and-repeat after a 401. */
-  private async attempt<T>(spec: RequestSpec<T>, what: string, attempt: number): Promise<T> {
-    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    for (let refreshed = false; ; refreshed = true) {
+  private async attempt<T>(
+    spec: RequestSpec<T>,
+    what: string,
+    attempt: number,
+    waited: { retryAfter: boolean },
+  ): Promise<T> {
+    const jsonBody = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    let refreshed = false;
+    let rerouted = false;
+    for (;;) {
+      const headers = { ...this.baseHeaders(jsonBody !== undefined), ...this.auth.headers() };
+      if (spec.stream) {
+        headers['content-type'] = spec.stream.contentType;
+        headers['content-length'] = String(spec.stream.length);
+      }
       const target = await this.currentTarget(spec.signal);
       let status: number;
       let text: string;
       let retryAfter: string | string[] | undefined;
-      const release = await this.window.acquire();
+      const ticket = await this.window.acquire(spec.signal, waited.retryAfter);
+      waited.retryAfter = false;
+      // A file's content is opened per attempt (a stream is read once) and closed whatever happens.
+      const stream = spec.stream?.open();
       try {
         this.stats.requests++;
         const res = await target.pool.request({
           path: target.basePath + spec.path,
           method: spec.method,
-          headers: { ...this.baseHeaders(body !== undefined), ...this.auth.headers() },
-          body,
+          headers,
+          body: (stream ?? jsonBody) as string | undefined,
           signal: spec.signal,
         });
         status = res.statusCode;
@@ -487,18 +532,40 @@ export class SuperOfficeClient {
       } catch (err) {
         if (err instanceof ApiError) throw err;
         const e = transportError(what, err, spec.signal);
-        // An Online tenant that cannot be reached may have moved: ask the state service again.
-        if (e.scope === 'api' && this.cfg.tenant !== undefined) this.stale = true;
+        // An Online tenant that cannot be reached may have moved: ask the state service again, and
+        // repeat there what may be repeated (a POST whose fate is unknown is re-checked by live.ts).
+        if (e.scope === 'api' && this.cfg.tenant !== undefined) {
+          const mayRepeat = spec.idempotent || certainlyNotSent(e);
+          if (!rerouted && mayRepeat && (await this.moved(target, spec.signal))) {
+            rerouted = true;
+            continue;
+          }
+          this.stale = true;
+        }
         throw e;
       } finally {
-        release();
+        ticket.release();
+        (stream as { destroy?: () => void } | undefined)?.destroy?.();
       }
       this.log.debug({ method: spec.method, path: spec.path, status, attempt }, 'api call');
       if (status === 429 || status >= 500) {
-        this.window.congestion();
+        const pause = parseRetryAfter(retryAfter, this.now());
+        if (pause !== undefined) waited.retryAfter = true;
+        this.window.congestion(status === 429 ? 'rate-limit' : 'server-error', ticket.epoch, pause);
         this.stats.windowDecreases = this.window.decreases;
-      } else this.window.success();
+      } else this.window.success(ticket.epoch);
+      if (
+        !rerouted &&
+        this.cfg.tenant !== undefined &&
+        spec.idempotent &&
+        movedAway(status) &&
+        (await this.moved(target, spec.signal))
+      ) {
+        rerouted = true;
+        continue;
+      }
       if (status === 401 && !refreshed) {
+        refreshed = true;
         await this.refreshAuth(what, spec.signal);
         continue;
       }
@@ -525,6 +592,20 @@ export class SuperOfficeClient {
       }
       return spec.parse(json, what);
     }
+  }
+
+  /**
+   * Ask the state service again, now: true when the tenant has moved away from `from` (the next
+   * request goes to the new host). Throws the state service's own fault (maintenance, unreachable).
+   */
+  private async moved(from: Target, signal: AbortSignal | undefined): Promise<boolean> {
+    if (this.target === from) this.stale = true;
+    const now = await this.currentTarget(signal);
+    if (now.baseUrl !== from.baseUrl) {
+      this.log.info({ from: from.baseUrl, to: now.baseUrl }, 'tenant moved; repeating on its new host');
+      return true;
+    }
+    return false;
   }
 
   private async refreshAuth(what: string, signal: AbortSignal | undefined): Promise<void> {

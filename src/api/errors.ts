@@ -88,6 +88,8 @@ export const FAULT_SETTINGS = {
 function statusScope(status: number, route: RouteKind): { scope: ErrorScope; setting?: string } {
   if (status === 401 || status === 403) return { scope: 'api', setting: FAULT_SETTINGS.auth };
   if (status === 404 && route === 'collection') return { scope: 'api', setting: FAULT_SETTINGS.url };
+  // A redirect: the URL leads somewhere else (http -> https, a login portal, a moved tenant).
+  if (status >= 300 && status < 400) return { scope: 'api', setting: FAULT_SETTINGS.url };
   return { scope: 'mail' };
 }
 

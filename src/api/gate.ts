@@ -35,6 +35,25 @@ export interface ApiGateOptions {
   backoff?: { initialDelayMs: number; maxDelayMs: number };
   /** Called on every change of state (metrics). */
   onChange?: (health: ApiHealth) => void;
+  /**
+   * Outages kept across restarts (the daemon's state store): those of earlier runs, and where to
+   * record this run's. Without it the outages of this process alone are known.
+   */
+  journal?: OutageJournal;
+}
+
+/** One outage as stored: its start, its length so far, and whether it was still going on. */
+export interface OutageRecord {
+  startedAt: number;
+  totalMs: number;
+  ongoing: boolean;
+}
+
+export interface OutageJournal {
+  /** Outages recorded by earlier runs, oldest first. */
+  past: readonly OutageRecord[];
+  /** Record (insert or update, keyed by startedAt) an outage's progress. */
+  save(record: OutageRecord): void | Promise<void>;
 }
 
 export interface ApiHealth {
@@ -87,9 +106,20 @@ export class ApiGate {
   private loop: Promise<void> | undefined;
   private readonly stopper = new AbortController();
   private readonly clock: GateClock;
+  /**
+   * An outage an earlier run left going on (it stopped or was killed while the API was at fault).
+   * A fault met again before any success continues it, the time the daemon was down included (at
+   * fault before and after); a success first closes it where it was last seen.
+   */
+  private interrupted: Outage | undefined;
 
   constructor(private readonly opts: ApiGateOptions = {}) {
     this.clock = opts.clock ?? { now: Date.now, sleep: defaultSleep, random: Math.random };
+    for (const r of (opts.journal?.past ?? []).slice(-MAX_OUTAGES)) {
+      const span = { start: r.startedAt, end: r.startedAt + r.totalMs };
+      this.outages.push(span);
+      if (r.ongoing) this.interrupted = span;
+    }
   }
 
   get isOpen(): boolean {
@@ -146,6 +176,11 @@ export class ApiGate {
   /** A mail got through: the API works (also ends a half-open trial without a probe). */
   success(): void {
     this.failures = 0;
+    if (this.interrupted && this.isOpen) {
+      const { start, end } = this.interrupted;
+      this.interrupted = undefined;
+      this.record({ startedAt: start, totalMs: end - start, ongoing: false });
+    }
     if (!this.isOpen && !this.opts.probe) this.leave();
   }
 
@@ -168,6 +203,26 @@ export class ApiGate {
     this.stopper.abort();
     for (const w of [...this.waiters]) w();
     await this.loop;
+    // Still at fault: the next run continues this outage (see `interrupted`).
+    if (this.faultSince !== undefined) this.recordOngoing();
+  }
+
+  private recordOngoing(): void {
+    const since = this.faultSince!;
+    this.record({ startedAt: since, totalMs: this.clock.now() - since, ongoing: true });
+  }
+
+  private record(r: OutageRecord): void {
+    const journal = this.opts.journal;
+    if (!journal) return;
+    const failed = (err: unknown) =>
+      this.opts.logger?.warn({ err: describeError(err) }, 'could not record the API outage in the state');
+    try {
+      const saving = journal.save(r);
+      if (saving) saving.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   private runProbe(signal?: AbortSignal): Promise<ErrorSummary | undefined> {
@@ -193,7 +248,12 @@ export class ApiGate {
     const changed = this.current?.code !== error.code || this.current?.setting !== error.setting;
     this.current = error;
     if (this.isOpen) {
-      this.faultSince = this.clock.now();
+      const resumed = this.interrupted;
+      this.interrupted = undefined;
+      const at = resumed ? this.outages.indexOf(resumed) : -1;
+      if (at >= 0) this.outages.splice(at, 1);
+      this.faultSince = resumed?.start ?? this.clock.now();
+      this.recordOngoing();
       this.faults++;
       this.opts.logger?.error(
         { code: error.code, setting: error.setting },
@@ -219,6 +279,7 @@ export class ApiGate {
     this.outages.push({ start: since, end: now });
     if (this.outages.length > MAX_OUTAGES) this.outages.shift();
     this.faultSince = undefined;
+    this.record({ startedAt: since, totalMs: now - since, ongoing: false });
     this.current = undefined;
     this.opts.logger?.info({ outageMs: now - since }, 'API answers again; resuming');
     this.opts.onChange?.(this.health());
@@ -245,6 +306,8 @@ export class ApiGate {
         return;
       }
       this.enter(isApiFault(err) ? err : { ...err, scope: 'api' });
+      // Seen at fault until now: what a run after a kill counts at least.
+      this.recordOngoing();
     }
   }
 }

@@ -8,7 +8,10 @@ import {
   type TicketMessageEntity,
   type TicketMessageRequest,
 } from '../schema/entity.js';
-import type { Decision } from '../types.js';
+import { syncAttachments } from '../attachments/sync.js';
+import { MAX_DEBUG_INFO_CHARS } from '../map/debug-info.js';
+import type { AttachmentStore } from '../state/attachments.js';
+import type { Decision, MailFile } from '../types.js';
 import type { SuperOfficeClient } from './client.js';
 import type { OnUnmatched } from './config-schema.js';
 
@@ -25,6 +28,8 @@ export interface LiveResult {
 
 export interface LiveOptions {
   onUnmatched: OnUnmatched;
+  /** Where uploads are recorded (attachments.mode `upload`); absent: files are not uploaded. */
+  attachments?: AttachmentStore;
   signal?: AbortSignal;
   logger?: Logger;
 }
@@ -94,7 +99,7 @@ function fail(err: unknown): LiveResult {
  *     retry budget -> deferred, never done.
  */
 export async function applyLive(
-  input: { payload: MappedPayload; decision: Decision },
+  input: { payload: MappedPayload; decision: Decision; files?: readonly MailFile[] },
   client: SuperOfficeClient,
   opts: LiveOptions,
 ): Promise<LiveResult> {
@@ -138,6 +143,7 @@ export async function applyLive(
       };
       if (result.ticketId !== undefined) client.noteTicketAlive(result.ticketId);
       log.info({ ...result, fromTicket: currentTicket }, 'ticket message saved');
+      await attach(input, result.entityId!, false, client, opts, log);
       return result;
     }
 
@@ -152,8 +158,11 @@ export async function applyLive(
             message: `no ticket message has Message-Id ${payload.MessageId} yet`,
           },
         };
-      case 'create':
-        return await create(payload, wantedTicket, client, signal, log);
+      case 'create': {
+        const result = await create(payload, wantedTicket, client, signal, log);
+        if (result.outcome === 'created') await attach(input, result.entityId!, true, client, opts, log);
+        return result;
+      }
     }
   } catch (err) {
     const result = fail(err);
@@ -162,6 +171,40 @@ export async function applyLive(
     log[level]({ outcome: result.outcome, code: result.error?.code }, result.error?.message ?? 'failed');
     return result;
   }
+}
+
+/**
+ * After the message was saved: its files, exactly once (src/attachments/sync.ts). Files the API
+ * refused for good are added to DebugInfo with one more GET and PUT, so an agent sees why a file
+ * the mail had is missing; a fault throws (the mail is deferred, the next attempt resumes).
+ */
+async function attach(
+  input: { payload: MappedPayload; decision: Decision; files?: readonly MailFile[] },
+  entityId: number,
+  newMessage: boolean,
+  client: SuperOfficeClient,
+  opts: LiveOptions,
+  log: Logger,
+): Promise<void> {
+  const files = input.files ?? [];
+  const decisions = input.decision.attachments;
+  if (!opts.attachments || files.length === 0 || !decisions) return;
+  const signal = opts.signal;
+  const { failed } = await syncAttachments(
+    { ticketMessageId: entityId, messageId: input.payload.MessageId, files, decisions, newMessage },
+    client,
+    opts.attachments,
+    { ...(signal ? { signal } : {}), logger: log },
+  );
+  if (failed.length === 0) return;
+  const current = await client.getTicketMessage(entityId, { signal });
+  const note = `\nattachments: ${failed.join('; ')}`;
+  const before = current.DebugInfo ?? '';
+  if (before.includes(note)) return;
+  const out: Record<string, unknown> = { ...current };
+  for (const f of RESPONSE_ONLY_FIELDS) delete out[f];
+  out.DebugInfo = `${before}${note}`.slice(0, MAX_DEBUG_INFO_CHARS * 2);
+  await client.putTicketMessage(entityId, out as TicketMessageRequest, { signal, select: SAVE_SELECT });
 }
 
 async function create(

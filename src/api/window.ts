@@ -1,24 +1,56 @@
+import { type Sleep, sleep as defaultSleep } from '../core/sleep.js';
+
 /**
  * The number of API requests allowed in flight at once, adapted to the server (issue 13 §3): AIMD,
- * as TCP congestion control does it. A 429 or a 5xx halves the window (never below 1); every
- * `growAfter` successes in a row grow it by one, never above the configured limit. Requests beyond
- * the window wait in arrival order. Pure bookkeeping: no timers, no I/O.
+ * as TCP congestion control does it (RFC 5681 §3.1: halve on loss, grow by one per window of
+ * successes; RFC 6582 §3.2: one reduction per window of data).
+ *  - A 429, or a streak of `serverErrorStreak` 5xx answers without a success between them, halves
+ *    the window (never below 1). One bad answer from a busy server is retried, not a reason to slow
+ *    everything down; a streak is.
+ *  - Answers to requests sent before the last reduction do not reduce it again: eight requests in
+ *    flight meeting one overloaded moment halve the window once, not eight times down to 1.
+ *  - Every `growAfter` successes in a row (of requests sent since the last reduction) grow it by
+ *    one, never above the configured limit.
+ *  - A Retry-After (RFC 9110 §10.2.3) on a 429 or 503 pauses the whole window, not just the request
+ *    that got it: the server said when it wants to hear from this client again.
+ * Requests beyond the window wait in arrival order.
  */
+export interface WindowClock {
+  now(): number;
+  sleep: Sleep;
+}
+
+export interface WindowTicket {
+  /** Give the slot back; idempotent. */
+  release(): void;
+  /** The window's reduction count when the request was sent (see congestion()). */
+  readonly epoch: number;
+}
+
 export class AimdWindow {
   private size: number;
   private inFlight = 0;
   private streak = 0;
+  private serverErrors = 0;
+  private epoch = 0;
+  private resumeAt = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly clock: WindowClock;
+  private readonly growAfter: number;
+  private readonly serverErrorStreak: number;
   /** Times the window was halved (for logs and tests). */
   decreases = 0;
 
   constructor(
     readonly limit: number,
-    private readonly growAfter = AIMD_GROW_AFTER,
+    opts: { growAfter?: number; serverErrorStreak?: number; clock?: Partial<WindowClock> } = {},
   ) {
     if (!Number.isInteger(limit) || limit < 1)
       throw new RangeError('window limit must be a whole number >= 1');
     this.size = limit;
+    this.growAfter = opts.growAfter ?? AIMD_GROW_AFTER;
+    this.serverErrorStreak = opts.serverErrorStreak ?? AIMD_SERVER_ERROR_STREAK;
+    this.clock = { now: opts.clock?.now ?? Date.now, sleep: opts.clock?.sleep ?? defaultSleep };
   }
 
   get current(): number {
@@ -29,22 +61,38 @@ export class AimdWindow {
     return this.inFlight;
   }
 
-  /** Wait for a slot; resolve with a release function to call exactly once. */
-  async acquire(): Promise<() => void> {
+  /**
+   * Wait for a slot (and for a Retry-After pause to end); then send, and release exactly once.
+   * `paused`: the caller has just waited out that Retry-After itself (the request that got it).
+   */
+  async acquire(signal?: AbortSignal, paused = false): Promise<WindowTicket> {
+    // One sleep, not a loop: a pause that grew meanwhile is met by the next request's own check.
+    // The request that got the Retry-After waited it out: the pause is over for everyone.
+    if (paused) this.resumeAt = 0;
+    const wait = this.resumeAt - this.clock.now();
+    if (wait > 0) await this.clock.sleep(wait, signal);
     if (this.inFlight >= this.size || this.waiting.length > 0) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else this.inFlight++;
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.inFlight--;
-      this.pump();
+    return {
+      epoch: this.epoch,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.inFlight--;
+        this.pump();
+      },
     };
   }
 
-  /** The server answered well. */
-  success(): void {
+  /**
+   * The server answered well. Only answers to requests sent at the current size count toward growing
+   * it (RFC 5681 §3.1: growth is per window of data sent after the reduction).
+   */
+  success(epoch = this.epoch): void {
+    this.serverErrors = 0;
+    if (epoch < this.epoch) return;
     if (++this.streak >= this.growAfter && this.size < this.limit) {
       this.size++;
       this.streak = 0;
@@ -52,11 +100,24 @@ export class AimdWindow {
     }
   }
 
-  /** The server pushed back (429, 5xx): halve. */
-  congestion(): void {
+  /**
+   * The server pushed back: `rate-limit` (429) halves at once, `server-error` (5xx) once a streak of
+   * them is complete. `epoch` is the sending ticket's; `retryAfterMs` pauses every new request.
+   */
+  congestion(kind: 'rate-limit' | 'server-error', epoch: number, retryAfterMs?: number): void {
     this.streak = 0;
+    if (retryAfterMs !== undefined && retryAfterMs > 0) {
+      const until = this.clock.now() + Math.min(retryAfterMs, MAX_RETRY_AFTER_PAUSE_MS);
+      this.resumeAt = Math.max(this.resumeAt, until);
+    }
+    if (kind === 'server-error' && ++this.serverErrors < this.serverErrorStreak) return;
+    this.serverErrors = 0;
+    if (epoch < this.epoch) return; // sent before the last reduction: already accounted for
     const next = Math.max(1, Math.floor(this.size / 2));
-    if (next < this.size) this.decreases++;
+    if (next < this.size) {
+      this.decreases++;
+      this.epoch++;
+    }
     this.size = next;
   }
 
@@ -70,3 +131,10 @@ export class AimdWindow {
 
 /** Successes in a row before the window grows by one request. */
 export const AIMD_GROW_AFTER = 8;
+/** 5xx answers in a row (no success between) that halve the window. */
+export const AIMD_SERVER_ERROR_STREAK = 3;
+/**
+ * Longest pause of the whole window for one Retry-After: a server asking for an hour is in
+ * maintenance, which the API gate (gate.ts) waits out with its own probes.
+ */
+export const MAX_RETRY_AFTER_PAUSE_MS = 300_000;

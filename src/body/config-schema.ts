@@ -16,6 +16,10 @@ export const bodyConfigSchema = z
      * wraps them in HtmlBody in muted `m2t-quoted`/`m2t-signature` elements, `strip` keeps only the
      * new part and the signature, and only when the split is certain. */
     quotedText: z.enum(['keep', 'mark', 'strip']).default('keep'),
+    /** Inline images shown through `cid:`: embedded in HtmlBody as data: URIs (within
+     * limits.maxInlineImageBytes), or uploaded as attachments with InlineImage and their ContentId,
+     * the `cid:` reference left in HtmlBody (needs attachments.mode `upload`). */
+    inlineImages: z.enum(['data-uri', 'attachments']).default('data-uri'),
   })
   .strict();
 export type BodyConfig = z.infer<typeof bodyConfigSchema>;

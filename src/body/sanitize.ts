@@ -12,7 +12,7 @@ import {
 import { MAX_HTML_NESTING, MAX_STYLE_CHARS, truncationNote } from './body-limits.js';
 import type { BodyConfig } from './config-schema.js';
 import { filterInlineStyle, filterStyleBlock, type ImageUrlCheck, NAME_PREFIX, SCOPE_CLASS } from './css.js';
-import { imageContext, imageSrc, linkHref } from './urls.js';
+import { type ImageContext, imageContext, imageSrc, linkHref } from './urls.js';
 
 export interface SanitizeResult {
   html: string;
@@ -205,7 +205,8 @@ export function sanitizeHtmlBody(
     input = input.slice(0, opts.limits.maxHtmlChars);
     notes.push(`HtmlBody truncated at ${opts.limits.maxHtmlChars} characters (limit maxHtmlChars)`);
   }
-  const ctx = imageContext(opts.body.remoteImages, inline, opts.limits.maxInlineImageBytes);
+  const ctx: ImageContext = imageContext(opts.body.remoteImages, inline, opts.limits.maxInlineImageBytes);
+  if (opts.body.inlineImages === 'attachments') ctx.keepCid = true;
   const images: ImageUrlCheck = (u) => imageSrc(u, ctx);
 
   let css = '';
@@ -224,7 +225,12 @@ export function sanitizeHtmlBody(
       a: [...(TAG_ATTRIBUTES.a ?? []), 'id'],
     },
     allowedSchemes: ['http', 'https', 'mailto', 'tel'],
-    allowedSchemesByTag: { img: ['http', 'https', 'data'] },
+    allowedSchemesByTag: {
+      img:
+        opts.body.inlineImages === 'attachments'
+          ? ['http', 'https', 'data', 'cid']
+          : ['http', 'https', 'data'],
+    },
     allowedSchemesAppliedToAttributes: ['href', 'src', 'background', 'cite'],
     allowProtocolRelative: false,
     nonTextTags: DROP_WITH_CONTENT,

@@ -49,6 +49,8 @@ export interface ImageContext {
   /** Bytes of inline images still allowed as data: URIs in this mail. */
   budget: number;
   embedded: Set<string>;
+  /** body.inlineImages `attachments`: a cid: reference to a known inline part stays as it is. */
+  keepCid?: boolean;
   stats: { remoteBlocked: number; inlineEmbedded: number; inlineOverBudget: number; inlineMissing: number };
 }
 
@@ -86,6 +88,7 @@ function inlineSrc(s: string, ctx: ImageContext): string | null {
     // keep the raw id: a broken %-escape is the sender's typo, not an attack
   }
   const img = ctx.inline.get(id.replace(/^<|>$/g, '').toLowerCase());
+  if (img && ctx.keepCid) return `cid:${encodeURIComponent(id.replace(/^<|>$/g, '')).replace(/%40/g, '@')}`;
   if (!img?.base64 || !INLINE_IMAGE_TYPE.test(img.contentType)) {
     if (img && !img.base64) ctx.stats.inlineOverBudget++;
     else ctx.stats.inlineMissing++;

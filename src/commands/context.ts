@@ -1,3 +1,4 @@
+import { spoolRootFor } from '../attachments/sink.js';
 import { classify } from '../classify/index.js';
 import type { Config } from '../config.js';
 import { resolveLimits } from '../limits.js';
@@ -51,6 +52,11 @@ export async function buildContext(config: Config, options: ContextOptions): Pro
     thread: threading.thread,
     isDuplicate: threading.isDuplicate,
     record: threading.record,
+    // A dry run hashes and counts files; live, allowed files are spooled for the upload.
+    attachments: {
+      config: config.attachments,
+      ...(options.dryRun ? {} : { spoolRoot: spoolRootFor(config.stateDir) }),
+    },
     ...(options.apply && !options.dryRun ? { apply: options.apply } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   };

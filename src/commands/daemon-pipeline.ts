@@ -50,16 +50,24 @@ export function pipelineProcessMailFactory(): {
   close(): Promise<void>;
 } {
   let live: Promise<LiveContext> | undefined;
+  // The shared context's own logger: the daemon's (no mailbox), taken from the first factory call.
+  // A mail's lines still name its mailbox and UID (followingLogger); the lines of no mail (tenant
+  // resolution, the gate's probe and its retries) name none, instead of the first mailbox.
+  let shared: Logger | undefined;
   const order = new MailOrder();
-  const liveFor = (ctx: { config: Config; logger?: Logger }) => {
-    live ??= buildLiveContext(ctx.config, ctx.logger ? { logger: followingLogger(ctx.logger) } : {});
+  const liveFor = (config: Config) => {
+    // Built outside the first mail's context, so what the context does on its own is no mail's.
+    live ??= mailLogger.exit(() =>
+      buildLiveContext(config, shared ? { logger: followingLogger(shared) } : {}),
+    );
     // A context that failed to build (a credential file missing) is built again next time.
     live.catch(() => {
       live = undefined;
     });
     return live;
   };
-  const factory = ({ config, mailbox, logger }: ProcessMailContext): ProcessMail => {
+  const factory = ({ config, mailbox, logger, sharedLogger }: ProcessMailContext): ProcessMail => {
+    shared ??= sharedLogger ?? logger;
     const mapping = mappingOptions(config, {
       ...(mailbox.slevel ? { slevel: mailbox.slevel } : {}),
       ...(mailbox.mailSorter ? { mailSorter: mailbox.mailSorter } : {}),
@@ -71,7 +79,7 @@ export function pipelineProcessMailFactory(): {
     async function run(raw: Parameters<ProcessMail>[0], meta: Parameters<ProcessMail>[1], log: Logger) {
       const ticket = order.reserve();
       try {
-        const pipeline = { ...(await liveFor({ config, logger })).pipeline, mapping, logger: log };
+        const pipeline = { ...(await liveFor(config)).pipeline, mapping, logger: log };
         const stream = Buffer.isBuffer(raw) ? Readable.from([raw]) : raw;
         const prepared = await prepareStream(`imap:${meta.mailbox}#${meta.uid}`, stream, pipeline);
         const result = 'prepared' in prepared ? await completeInOrder(prepared, pipeline, ticket) : prepared;
@@ -87,10 +95,12 @@ export function pipelineProcessMailFactory(): {
   };
   return {
     factory,
-    probe: async (config, signal) => {
-      const ctx = await liveFor({ config });
-      await ctx.client.probe({ signal });
-    },
+    // Outside any mail's context, whoever calls: the probe's lines are the API's, not a mail's.
+    probe: (config, signal) =>
+      mailLogger.exit(async () => {
+        const ctx = await liveFor(config);
+        await ctx.client.probe({ signal });
+      }),
     close: async () => {
       if (live) await (await live).close();
     },

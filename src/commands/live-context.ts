@@ -1,6 +1,9 @@
 import { SuperOfficeClient } from '../api/client.js';
 import { applyLive } from '../api/live.js';
+import { rmSync } from 'node:fs';
 import { threadApiFor } from '../api/thread-api.js';
+import { cleanStaleSpool, spoolRootFor } from '../attachments/sink.js';
+import { SqliteAttachmentStore } from '../state/attachments.js';
 import type { Config } from '../config.js';
 import { Mail2TicketError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -26,12 +29,17 @@ export async function buildLiveContext(
     );
   }
   const client = await SuperOfficeClient.create(api, options.logger ? { logger: options.logger } : {});
+  // Files: spool files of killed runs go; uploads are recorded beside the thread index.
+  const upload = config.attachments.mode === 'upload';
+  if (upload) cleanStaleSpool(config.stateDir);
+  const attachments = upload ? new SqliteAttachmentStore(config.stateDir) : undefined;
   const built = await buildContext(config, {
     dryRun: false,
     threadApi: threadApiFor(client),
     apply: (mapped, signal) =>
       applyLive(mapped, client, {
         onUnmatched: api.onUnmatched,
+        ...(attachments ? { attachments } : {}),
         ...(signal ? { signal } : {}),
         ...(options.logger ? { logger: options.logger } : {}),
       }),
@@ -47,6 +55,8 @@ export async function buildLiveContext(
     close: async () => {
       await built.close();
       await client.close();
+      await attachments?.close();
+      if (upload) rmSync(spoolRootFor(config.stateDir), { recursive: true, force: true });
     },
   };
 }

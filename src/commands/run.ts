@@ -3,9 +3,9 @@ import { ApiGate } from '../api/gate.js';
 import { type Config, loadConfigFile } from '../config.js';
 import { type MailboxConfig, mailboxListProblems } from '../daemon/config-schema.js';
 import { type HealthServer, startHealthServer } from '../daemon/http.js';
-import type { StateStore } from '../daemon/mailbox-state.js';
+import type { ApiFaultRecord, StateStore } from '../daemon/mailbox-state.js';
 import { openStateStore } from '../state/open.js';
-import { leaseManagerFor, leaseMetrics } from '../daemon/lease.js';
+import { leaseManagerFor, registerLeaseMetrics } from '../daemon/lease.js';
 import { DaemonMetrics } from '../daemon/metrics.js';
 import { Supervisor } from '../daemon/supervisor.js';
 import type { ProcessMail } from '../daemon/types.js';
@@ -15,7 +15,13 @@ import { type Logger, createLogger } from '../logger.js';
 export interface ProcessMailContext {
   config: Config;
   mailbox: MailboxConfig;
+  /** This mailbox's logger (`mailbox` bound). */
   logger: Logger;
+  /**
+   * The daemon's logger, no mailbox bound: for what every mailbox shares (the API client, tenant
+   * resolution, the gate's probe), whose lines outside a mail belong to no one mailbox.
+   */
+  sharedLogger?: Logger;
 }
 
 export interface RunDeps {
@@ -86,8 +92,10 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
 
   const factory = deps.processMailFactory;
   let store: StateStore;
+  let pastFaults: ApiFaultRecord[];
   try {
     store = await openStateStore(config);
+    pastFaults = await store.apiFaults();
   } catch (err) {
     process.stderr.write(`mail2ticket run: ${describeError(err)}\n`);
     return 1;
@@ -100,6 +108,8 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
     ...(probe ? { probe: (signal: AbortSignal) => probe(config, signal) } : {}),
     logger: logger.child({ component: 'api-gate' }),
     backoff: config.daemon.reconnect,
+    // Outage time is kept across restarts: it never counts toward a mail's maxDeferredAgeMs.
+    journal: { past: pastFaults, save: (r) => store.saveApiFault(r) },
     onChange: (h) => {
       metrics.apiUp.set({}, h.state === 'ok' ? 1 : 0);
       if (h.state === 'fault' && h.since !== lastFaultSince) {
@@ -110,6 +120,7 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
   });
   let lastFaultSince: string | null = null;
   const leases = leaseManagerFor(store, config, logger);
+  if (leases) registerLeaseMetrics(metrics, () => leases.status());
   const supervisor = new Supervisor({
     config,
     store,
@@ -118,7 +129,7 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
     metrics,
     apiGate,
     processMailFor: (mailbox) =>
-      factory({ config, mailbox, logger: logger.child({ mailbox: mailbox.name }) }),
+      factory({ config, mailbox, logger: logger.child({ mailbox: mailbox.name }), sharedLogger: logger }),
   });
 
   const signals = deps.signals ?? process;
@@ -156,9 +167,7 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
         health: () => supervisor.health(),
         api: () => supervisor.apiHealth(),
         metrics,
-        ...(leases
-          ? { leases: () => supervisor.leaseStatus(), extraMetrics: () => leaseMetrics(leases.status()) }
-          : {}),
+        ...(leases ? { leases: () => supervisor.leaseStatus() } : {}),
       });
       logger.info(
         { port: http.port, host: config.daemon.http.host },

@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiHealth } from '../api/gate.js';
+import { describeError } from '../errors.js';
 import type { MailboxHealth } from './loop.js';
 import type { DaemonMetrics } from './metrics.js';
 
@@ -13,8 +14,6 @@ export interface HealthServerOptions {
   metrics: DaemonMetrics;
   /** Mailbox leases held here (PostgreSQL, several instances); absent with SQLite. */
   leases?: () => unknown;
-  /** More Prometheus text appended to /metrics (the lease gauges). */
-  extraMetrics?: () => string;
 }
 
 export interface HealthServer {
@@ -30,7 +29,7 @@ export interface HealthServer {
  * watchdog can act on it). While the API is at fault, `api.reason` says what and which setting.
  * `status`: `ok`, `degraded` (a mailbox is down) or `api-fault`. With leases (PostgreSQL),
  * `mailboxes` lists the ones this instance holds and `leases` their ages and the fair share.
- * GET /metrics: Prometheus text format.
+ * GET /metrics: Prometheus text format (prom-client; src/daemon/metrics.ts).
  */
 export async function startHealthServer(o: HealthServerOptions): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
@@ -79,9 +78,11 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
       return;
     }
     if (path === '/metrics') {
-      res
-        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
-        .end(o.metrics.render() + (o.extraMetrics?.() ?? ''));
+      o.metrics.render().then(
+        (text) => res.writeHead(200, { 'content-type': o.metrics.contentType }).end(text),
+        // A collect callback that throws (an extra gauge reading state) is one line, not a crash.
+        (err) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics: ${describeError(err)}\n`),
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { PgStateStore } from '../state/postgres/mailbox-state.js';
 import type { Fence, StateStore } from './mailbox-state.js';
+import type { DaemonMetrics } from './metrics.js';
 
 /**
  * Mailbox ownership by lease (issue 16), for several instances sharing one PostgreSQL store.
@@ -375,28 +376,41 @@ export function leaseManagerFor(
 }
 
 /**
- * The lease gauges in Prometheus text format, appended to /metrics. Kept apart from
- * src/daemon/metrics.ts on purpose: a few lines that any metrics registry can take over.
+ * The lease gauges, registered on the daemon's metrics and read from the lease manager at scrape
+ * time (no state of their own).
  */
-export function leaseMetrics(st: LeaseStatus): string {
-  const lines = [
-    '# HELP mail2ticket_lease_held Mailboxes whose lease this instance holds.',
-    '# TYPE mail2ticket_lease_held gauge',
-    `mail2ticket_lease_held ${st.held.length}`,
-    '# HELP mail2ticket_lease_fair_share Most mailboxes this instance may hold: ceil(mailboxes / live instances).',
-    '# TYPE mail2ticket_lease_fair_share gauge',
-    `mail2ticket_lease_fair_share ${st.fairShare}`,
-    '# HELP mail2ticket_lease_live_instances Instances with a live heartbeat, this one included.',
-    '# TYPE mail2ticket_lease_live_instances gauge',
-    `mail2ticket_lease_live_instances ${st.liveInstances}`,
-    '# HELP mail2ticket_lease_age_seconds Time since this instance claimed the mailbox.',
-    '# TYPE mail2ticket_lease_age_seconds gauge',
-    ...st.held.map((h) => `mail2ticket_lease_age_seconds{mailbox="${h.mailbox}"} ${h.ageSeconds}`),
-    '# HELP mail2ticket_lease_renewal_age_seconds Time since the mailbox lease was last renewed.',
-    '# TYPE mail2ticket_lease_renewal_age_seconds gauge',
-    ...st.held.map(
-      (h) => `mail2ticket_lease_renewal_age_seconds{mailbox="${h.mailbox}"} ${h.sinceRenewalSeconds}`,
-    ),
-  ];
-  return `${lines.join('\n')}\n`;
+export function registerLeaseMetrics(metrics: DaemonMetrics, status: () => LeaseStatus): void {
+  metrics.addGauge({
+    name: 'mail2ticket_lease_held',
+    help: 'Mailboxes whose lease this instance holds.',
+    collect: (g) => g.set(status().held.length),
+  });
+  metrics.addGauge({
+    name: 'mail2ticket_lease_fair_share',
+    help: 'Most mailboxes this instance may hold: ceil(mailboxes / live instances).',
+    collect: (g) => g.set(status().fairShare),
+  });
+  metrics.addGauge({
+    name: 'mail2ticket_lease_live_instances',
+    help: 'Instances with a live heartbeat, this one included.',
+    collect: (g) => g.set(status().liveInstances),
+  });
+  metrics.addGauge({
+    name: 'mail2ticket_lease_age_seconds',
+    help: 'Time since this instance claimed the mailbox.',
+    labelNames: ['mailbox'],
+    collect: (g) => {
+      g.reset();
+      for (const h of status().held) g.set({ mailbox: h.mailbox }, h.ageSeconds);
+    },
+  });
+  metrics.addGauge({
+    name: 'mail2ticket_lease_renewal_age_seconds',
+    help: 'Time since the mailbox lease was last renewed.',
+    labelNames: ['mailbox'],
+    collect: (g) => {
+      g.reset();
+      for (const h of status().held) g.set({ mailbox: h.mailbox }, h.sinceRenewalSeconds);
+    },
+  });
 }

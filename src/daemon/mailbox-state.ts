@@ -91,9 +91,21 @@ export interface Fence {
   token: number;
 }
 
+/** An API outage (src/api/gate.ts), kept so a restart mid-outage does not count it toward a mail's age. */
+export interface ApiFaultRecord {
+  startedAt: number;
+  /** Length so far (while ongoing: until it was last seen at fault). */
+  totalMs: number;
+  ongoing: boolean;
+}
+
 export interface StateStore {
   /** The state of one mailbox; with `fence`, every write checks that lease in the same transaction. */
   mailbox(name: string, fence?: Fence): MailboxState;
+  /** API outages of earlier runs, oldest first (the newest MAX_API_FAULTS). */
+  apiFaults(): Promise<ApiFaultRecord[]>;
+  /** Insert or update an outage (keyed by its start). */
+  saveApiFault(r: ApiFaultRecord): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -127,7 +139,16 @@ CREATE TABLE IF NOT EXISTS done_message (
   done_at INTEGER NOT NULL,
   PRIMARY KEY (mailbox, message_id)
 );
+CREATE TABLE IF NOT EXISTS api_fault (
+  id INTEGER PRIMARY KEY,
+  started_at INTEGER NOT NULL UNIQUE,
+  total_ms INTEGER NOT NULL,
+  ongoing INTEGER NOT NULL
+);
 `;
+
+/** API outages read back at start (the newest; older ones no longer matter to any mail's age). */
+export const MAX_API_FAULTS = 1000;
 
 /** The SQLite store: one file, one machine; leases do not apply (a fence is ignored). */
 export class SqliteStateStore implements StateStore {
@@ -149,6 +170,24 @@ export class SqliteStateStore implements StateStore {
 
   mailbox(name: string): SqliteMailboxState {
     return new SqliteMailboxState(this.db, name);
+  }
+
+  async apiFaults(): Promise<ApiFaultRecord[]> {
+    const rows = this.db
+      .prepare('SELECT started_at, total_ms, ongoing FROM api_fault ORDER BY started_at DESC LIMIT ?')
+      .all(MAX_API_FAULTS) as { started_at: number; total_ms: number; ongoing: number }[];
+    return rows
+      .reverse()
+      .map((r) => ({ startedAt: r.started_at, totalMs: r.total_ms, ongoing: r.ongoing === 1 }));
+  }
+
+  async saveApiFault(r: ApiFaultRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO api_fault (started_at, total_ms, ongoing) VALUES (?, ?, ?)
+         ON CONFLICT(started_at) DO UPDATE SET total_ms = excluded.total_ms, ongoing = excluded.ongoing`,
+      )
+      .run(r.startedAt, r.totalMs, r.ongoing ? 1 : 0);
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,10 @@ export async function* replayResults(
   let fault: ErrorSummary | undefined;
   let done = 0;
   const order = concurrency > 1 ? new MailOrder() : undefined;
+  // Mails under way at once. Live, each mail spends part of its time on this thread (parse, map,
+  // JSON) between its requests, so to keep `concurrency` requests in flight (the API client's window
+  // caps them at that, see src/api/window.ts) more mails than that must be started.
+  const ahead = concurrency > 1 ? concurrency * LIVE_MAILS_PER_REQUEST_SLOT : concurrency;
   const window: Promise<PreparedResult | MailResult>[] = [];
   const start = (pending: Promise<PreparedResult | MailResult>): Promise<PreparedResult | MailResult> => {
     if (!order) return pending;
@@ -88,7 +92,7 @@ export async function* replayResults(
     for await (const input of readSources(paths)) {
       if (fault) break;
       window.push(start(preparer.prepare(input)));
-      if (window.length >= Math.max(preparer.window, concurrency)) {
+      if (window.length >= Math.max(preparer.window, ahead)) {
         const result = await complete(window.shift()!);
         if (result) yield result;
       }
@@ -106,6 +110,9 @@ export async function* replayResults(
   }
   if (fault) throw new ApiFaultStop(fault, done);
 }
+
+/** Mails under way per request the API window allows in flight (live replay with concurrency > 1). */
+export const LIVE_MAILS_PER_REQUEST_SLOT = 2;
 
 /** The gate's view of the fault (what the probe answered), as an error summary. */
 function gateFault(gate: ApiGate): ErrorSummary {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { MappingOptions } from '../map/map.js';
-import { type MailResult, type PreparedResult, quarantined } from '../pipeline.js';
+import { type MailResult, type PrepareSteps, type PreparedResult, quarantined } from '../pipeline.js';
 import type { MailInput, SourceRef } from '../sources/types.js';
 
 type Prepared = PreparedResult | MailResult;
@@ -27,6 +27,7 @@ export class PreparePool {
   constructor(
     private readonly size: number,
     private readonly mapping: MappingOptions,
+    private readonly attachments?: PrepareSteps['attachments'],
   ) {}
 
   prepare(input: MailInput & { ref: SourceRef }): Promise<Prepared> {
@@ -57,7 +58,7 @@ export class PreparePool {
     // Under the test runner the sources are TypeScript; the built CLI runs dist/*.js.
     const ts = import.meta.url.endsWith('.ts');
     const worker = new Worker(new URL(ts ? './worker.ts' : './worker.js', import.meta.url), {
-      workerData: { mapping: this.mapping },
+      workerData: { mapping: this.mapping, attachments: this.attachments },
       ...(ts ? { execArgv: ['--import', 'tsx'] } : {}),
     });
     const slot: Slot = { worker, jobs: new Map() };

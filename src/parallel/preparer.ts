@@ -84,7 +84,9 @@ export class Preparer {
   }
 
   private startPool(): void {
-    this.pool = import('./pool.js').then((m) => new m.PreparePool(this.workers, this.ctx.mapping));
+    this.pool = import('./pool.js').then(
+      (m) => new m.PreparePool(this.workers, this.ctx.mapping, this.ctx.attachments),
+    );
   }
 
   async close(): Promise<void> {

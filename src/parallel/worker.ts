@@ -10,7 +10,12 @@ import type { SourceRef } from '../sources/types.js';
  * A prepare worker: parse -> classify -> prepare (bodies) for stored mail, which it opens itself
  * from a SourceRef so big mail streams here instead of being copied between threads.
  */
-const steps: PrepareSteps = { mapping: (workerData as { mapping: MappingOptions }).mapping, classify };
+const data = workerData as { mapping: MappingOptions; attachments?: PrepareSteps['attachments'] };
+const steps: PrepareSteps = {
+  mapping: data.mapping,
+  classify,
+  ...(data.attachments ? { attachments: data.attachments } : {}),
+};
 
 parentPort!.on('message', (job: { id: number; source: string; ref: SourceRef }) => {
   prepareStream(job.source, openRef(job.ref), steps).then(

@@ -2,6 +2,7 @@ import { MailParser, type MailParserOptions } from 'mailparser';
 import { AUTO_CHARSET, UTF7_CHARSET, isUtf7Label } from '../body/charset.js';
 import { CharsetDecoderStream } from '../body/charset-stream.js';
 import type { Limits } from '../limits.js';
+import { UUENCODE_ENCODINGS, UudecodeStream } from '../attachments/uudecode.js';
 import { CountingDecoder, countable } from './drain.js';
 
 /**
@@ -71,7 +72,12 @@ export interface DrainHook {
  * `utf-7` before its hook and would pass the raw `+APw-ber` through, while our decoder decodes it
  * (why that is safe: src/body/charset.ts). Each such part adds a note to `notes`.
  */
-export function createMailParser(limits: Limits, notes?: string[], drain?: DrainHook): MailParser {
+export function createMailParser(
+  limits: Limits,
+  notes?: string[],
+  drain?: DrainHook,
+  uudecoders?: WeakMap<object, UudecodeStream>,
+): MailParser {
   const parser = new MailParser(mailParserOptions(limits));
   const internal = parser as unknown as {
     createNode(node: unknown): ParserNode | undefined;
@@ -81,7 +87,16 @@ export function createMailParser(limits: Limits, notes?: string[], drain?: Drain
   const createNode = internal.createNode.bind(parser);
   internal.createNode = (node: unknown) => {
     const created = createNode(node);
-    if (drain && created?.isAttachment && created.decoder && created.headers) {
+    const encoding = String((node as SplitterNode).encoding ?? '').toLowerCase();
+    if (created?.decoder && created.headers && UUENCODE_ENCODINGS.has(encoding)) {
+      // mailsplit passes uuencode through undecoded (src/attachments/uudecode.ts)
+      const uu = new UudecodeStream();
+      uu.on('end', () => {
+        internal.decoderEnded = true;
+      });
+      created.decoder = uu;
+      uudecoders?.set(created.headers, uu);
+    } else if (drain && created?.isAttachment && created.decoder && created.headers) {
       // The content type processChunk reports the attachment with (mail-parser.js: an
       // application/octet-stream part with a file name is typed from the name).
       const split = node as SplitterNode;

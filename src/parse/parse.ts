@@ -1,9 +1,12 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { type AttachmentStream, type MailParser, type MessageText, parseAddressHeader } from 'mailparser';
+import { safeName } from '../attachments/names.js';
+import type { AttachmentSink, FileWriter } from '../attachments/sink.js';
+import { UudecodeStream } from '../attachments/uudecode.js';
 import { Mail2TicketError, describeError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import type { CapturedPart, InlineImage, MailAddress, MimePartInfo, ParsedMail } from '../types.js';
+import type { CapturedPart, InlineImage, MailAddress, MailFile, MimePartInfo, ParsedMail } from '../types.js';
 import { toMailAddress, toMailAddresses } from './addresses.js';
 import { parseMailDate, receivedDate } from './date.js';
 import {
@@ -34,8 +37,20 @@ const CAPTURED_TYPES = new Set([
   'message/global',
 ]);
 
+/** Report parts that are also files of the mail (a forwarded or returned message, as `.eml`). */
+const MESSAGE_TYPES = new Set(['message/rfc822', 'message/global']);
+
 export interface ParseOptions {
   limits?: Limits;
+  /**
+   * Where the mail's files go (src/attachments/sink.ts): every leaf part that is not the body text
+   * or HTML, a report part or (by default) an inline image shown through `cid:`, decoded and
+   * written to the sink as it streams. Absent (attachments.mode `skip`): files are counted, not
+   * decoded (src/parse/drain.ts).
+   */
+  sink?: AttachmentSink;
+  /** body.inlineImages `attachments`: inline images are files too (with their Content-ID). */
+  inlineImagesAsFiles?: boolean;
 }
 
 /**
@@ -51,8 +66,8 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
   const source = Buffer.isBuffer(input) ? Readable.from([input]) : input;
   const lineEndings = new LineEndingNormaliser(limits.maxHeaderBytes);
   const tap = new HeaderTap(limits);
-  const collector = new Collector(limits);
-  const parser = createMailParser(limits, collector.problems, collector.drain);
+  const collector = new Collector(limits, options);
+  const parser = createMailParser(limits, collector.problems, collector.drain, collector.uudecoders);
   parser.on('data', (data: AttachmentStream | MessageText) => collector.onData(data));
   parser.on('headers', (headers: Map<string, unknown>) => {
     collector.topHeaders ??= headers;
@@ -63,6 +78,7 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
   try {
     await pipeline(source, lineEndings, tap, parser, { signal: controller.signal });
     await collector.settled();
+    await collector.takeUuencodedFromText();
   } catch (err) {
     source.destroy();
     throw classifyParseError(err, tap, limits, controller.signal.aborted);
@@ -254,6 +270,10 @@ class Collector {
   captured: CapturedPart[] = [];
   inlineImages: InlineImage[] = [];
   attachments: { filename?: string; contentType: string; size: number }[] = [];
+  /** The files the sink stored (with a sink only). */
+  files: MailFile[] = [];
+  private fileSlots = 0;
+  readonly uudecoders = new WeakMap<object, UudecodeStream>();
   problems: string[] = [];
   depthExceeded: string | undefined;
   /** mailparser's parsed top-level headers (addresses come from here). */
@@ -262,13 +282,21 @@ class Collector {
   private pending: Promise<void>[] = [];
   /** Attachments that are neither captured nor inline images are counted, never decoded. */
   readonly drain: DrainHook = {
+    // With a sink every file is decoded for it; without one, files are only counted.
     drained: (contentType, hasContentId) =>
-      !CAPTURED_TYPES.has(contentType) && !(hasContentId && contentType.startsWith('image/')),
+      !this.sink && !CAPTURED_TYPES.has(contentType) && !(hasContentId && contentType.startsWith('image/')),
     sizes: new WeakMap(),
   };
+  private readonly sink: AttachmentSink | undefined;
+  private readonly inlineImagesAsFiles: boolean;
 
-  constructor(private readonly limits: Limits) {
+  constructor(
+    private readonly limits: Limits,
+    options: ParseOptions = {},
+  ) {
     this.inlineBudget = limits.maxInlineImageBytes;
+    this.sink = options.sink;
+    this.inlineImagesAsFiles = options.inlineImagesAsFiles === true;
   }
 
   onData(data: AttachmentStream | MessageText): void {
@@ -280,6 +308,42 @@ class Collector {
     this.pending.push(this.onAttachment(data));
   }
 
+  /**
+   * Files uuencoded inside a text body (Pegasus, old Outlook Express and Usenet-era tools put them
+   * there instead of in a MIME part): with a sink, each `begin <mode> <name>` ... `end` block is
+   * decoded into a file and replaced in the text by `[attachment: <name>]`.
+   */
+  async takeUuencodedFromText(): Promise<void> {
+    if (!this.sink || this.text === undefined) return;
+    const blocks = findUuencodedBlocks(this.text);
+    if (blocks.length === 0) return;
+    let text = '';
+    let from = 0;
+    for (const b of blocks) {
+      const slot = this.fileSlots++;
+      const uu = new UudecodeStream();
+      const writer = this.sink.open({
+        name: safeName(b.name, 'application/octet-stream', slot + 1),
+        contentType: 'application/octet-stream',
+      });
+      uu.on('data', (chunk: Buffer) => {
+        void writer.write(chunk);
+      });
+      uu.end(Buffer.from(this.text.slice(b.start, b.end), 'latin1'));
+      await finished(uu);
+      const file = await writer.close();
+      this.files[slot] = file;
+      text += `${this.text.slice(from, b.start)}[attachment: ${file.name}]`;
+      from = b.end;
+      this.problems.push(`uuencoded file ${file.name} taken out of the text body`);
+    }
+    this.text = text + this.text.slice(from);
+  }
+
+  get sinkUsed(): boolean {
+    return this.sink !== undefined;
+  }
+
   settled(): Promise<void> {
     return Promise.all(this.pending).then(() => undefined);
   }
@@ -289,8 +353,23 @@ class Collector {
     const path = att.partId ?? '1';
     if (path.split('.').length > this.limits.maxMimeDepth && !this.depthExceeded) this.depthExceeded = path;
     const capture = CAPTURED_TYPES.has(contentType);
-    const inlineImage = !capture && att.cid !== undefined && contentType.startsWith('image/');
+    const cidImage = !capture && att.cid !== undefined && contentType.startsWith('image/');
+    const inlineImage = cidImage && !this.inlineImagesAsFiles;
     const keepLimit = capture ? this.limits.maxReportPartBytes : inlineImage ? this.inlineBudget : 0;
+    // Which parts are files (issue 14): every leaf but the body, report parts (a returned or
+    // forwarded message is one, as .eml) and inline images shown through cid: (unless asked).
+    const isFile = !inlineImage && (!capture || MESSAGE_TYPES.has(contentType) || Boolean(att.filename));
+    let writer: FileWriter | undefined;
+    // Files are listed in mail order: a part's slot is taken when it starts (parts may finish in
+    // another order: an embedded message's stream ends after the parts that follow it).
+    const slot = this.sink && isFile ? this.fileSlots++ : -1;
+    if (this.sink && isFile) {
+      writer = this.sink.open({
+        name: safeName(att.filename, contentType, slot + 1),
+        contentType,
+        ...(cidImage && att.cid ? { contentId: att.cid } : {}),
+      });
+    }
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let size = 0;
@@ -302,9 +381,22 @@ class Collector {
           kept.push(slice);
           keptBytes += slice.length;
         }
+        if (writer) await writer.write(chunk);
       }
+    } catch (err) {
+      writer?.abort();
+      throw err;
     } finally {
       att.release?.();
+    }
+    if (writer) {
+      // Unnamed: a uuencoded part names itself in its `begin` line; a forwarded message is named
+      // by its Subject, as Outlook and Thunderbird name one they attach.
+      const given =
+        this.uudecoders.get(att.headers)?.filename ??
+        (MESSAGE_TYPES.has(contentType) ? subjectOf(Buffer.concat(kept)) : undefined);
+      const finalName = !att.filename && given ? safeName(given, contentType, slot + 1) : undefined;
+      this.files[slot] = await writer.close(finalName);
     }
     const counted = this.drain.sizes.get(att.headers);
     if (counted) size = counted.bytes;
@@ -331,10 +423,43 @@ class Collector {
       this.inlineImages.push(image);
       return;
     }
+    if (cidImage && att.cid) {
+      // An inline image uploaded as a file: listed (without content) so the HTML keeps its cid:.
+      const image: InlineImage = { contentId: att.cid, contentType, size };
+      if (att.filename) image.filename = att.filename;
+      this.inlineImages.push(image);
+    }
     const entry: { filename?: string; contentType: string; size: number } = { contentType, size };
     if (att.filename) entry.filename = att.filename;
     this.attachments.push(entry);
   }
+}
+
+/** The decoded Subject of an embedded message's header block (its captured head), if any. */
+function subjectOf(head: Buffer): string | undefined {
+  const end = findHeaderEnd(head, 0);
+  const split = splitHeaderFields(bytesToText(end ? head.subarray(0, end.end) : head), 200);
+  const subject = headerValue(decodeFields(split.fields), 'subject')?.trim();
+  return subject || undefined;
+}
+
+/**
+ * `begin <mode> <name>` ... `end` blocks on their own lines (POSIX uuencode), by a line scan:
+ * offsets of each block in `text`, its end after the `end` line.
+ */
+function findUuencodedBlocks(text: string): { start: number; end: number; name: string }[] {
+  const out: { start: number; end: number; name: string }[] = [];
+  const begin = /^begin [0-7]{3,4} ([^\r\n]+)\r?$/gm;
+  for (let m = begin.exec(text); m; m = begin.exec(text)) {
+    const endLine = /^end[ \t]*\r?$/m;
+    const rest = text.slice(m.index);
+    const e = endLine.exec(rest);
+    if (!e) break;
+    const end = m.index + e.index + e[0].length;
+    out.push({ start: m.index, end, name: m[1]!.trim() });
+    begin.lastIndex = end;
+  }
+  return out;
 }
 
 function buildParsedMail(tap: HeaderTap, c: Collector, limits: Limits): ParsedMail {
@@ -377,6 +502,7 @@ function buildParsedMail(tap: HeaderTap, c: Collector, limits: Limits): ParsedMa
     attachments: c.attachments,
     problems,
   };
+  if (c.sinkUsed) mail.files = c.files;
   const messageId = get('message-id')?.trim();
   if (messageId) mail.messageId = messageId;
   const inReplyTo = rawGet('in-reply-to');

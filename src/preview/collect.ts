@@ -31,15 +31,30 @@ export interface PreviewRecord {
  */
 function partsOf(mail: ParsedMail): AttachmentFate[] {
   const out: AttachmentFate[] = [];
-  for (const a of mail.attachments) {
+  // attachments.mode upload: the files the sink saw, with what the policy says of each
+  for (const f of mail.files ?? []) {
     out.push({
-      filename: a.filename ?? '(no name)',
-      contentType: a.contentType,
-      size: a.size,
-      fate: 'not sent: stays in the mail (mail2ticket sends the text and HTML bodies only)',
+      filename: f.name,
+      contentType: f.contentType,
+      size: f.size,
+      fate: f.refused
+        ? `not uploaded: ${f.refused.note}`
+        : `uploaded to the ticket message as an attachment${f.contentId ? ' (inline image, cid: kept in HtmlBody)' : ''}`,
     });
   }
+  if (!mail.files) {
+    for (const a of mail.attachments) {
+      out.push({
+        filename: a.filename ?? '(no name)',
+        contentType: a.contentType,
+        size: a.size,
+        fate: 'not sent: attachments.mode is skip',
+      });
+    }
+  }
+  const uploadedInline = new Set((mail.files ?? []).map((f) => f.contentId).filter(Boolean));
   for (const img of mail.inlineImages) {
+    if (uploadedInline.has(img.contentId)) continue;
     out.push({
       filename: img.filename ?? `cid:${img.contentId}`,
       contentType: img.contentType,

@@ -6,7 +6,13 @@
  * the next faults one by one for precise tests.
  */
 
-export type FaultKind = 'ok' | '500' | '429' | '401' | 'drop' | 'drop-after';
+/**
+ * `drop-during`: the connection is cut after the first chunk of the request body arrived (an upload
+ * broken in the middle; other requests: as `drop`). `hang`: the request is never answered (a call
+ * paused for as long as the test needs, e.g. to SIGKILL the client at that moment). `400`: refused
+ * as a bad request before any effect (a file SuperOffice will not take).
+ */
+export type FaultKind = 'ok' | '500' | '429' | '401' | '400' | 'drop' | 'drop-after' | 'drop-during' | 'hang';
 
 export interface Faults {
   /** Added before every API answer, in milliseconds. */
@@ -17,6 +23,8 @@ export interface Faults {
   rateLimitRate?: number;
   /** Retry-After sent with a 429, in seconds (default 1). */
   retryAfterSeconds?: number;
+  /** Send that Retry-After as an HTTP-date instead of delta-seconds (RFC 9110 §10.2.3 allows both). */
+  retryAfterDate?: boolean;
   /** Share whose connection is dropped without an answer. */
   dropRate?: number;
   /** Share of drops that happen after the request took effect (default 0.5). */
@@ -69,6 +77,12 @@ export class FaultInjector {
 
   get retryAfterSeconds(): number {
     return this.faults.retryAfterSeconds ?? 1;
+  }
+
+  /** The Retry-After header value for a 429. */
+  retryAfterHeader(now = Date.now()): string {
+    const s = this.retryAfterSeconds;
+    return this.faults.retryAfterDate ? new Date(now + s * 1000).toUTCString() : String(s);
   }
 
   /** The fault for this request ('ok' for none). */

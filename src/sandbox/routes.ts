@@ -1,4 +1,5 @@
 import { TicketMessageRequestSchema } from '../schema/entity.js';
+import { attachmentRoute } from './attachments.js';
 import { listMessages, ODataError, parseFilter, parseSelect, parseTop, selectFields } from './odata.js';
 import type { Json, SandboxStore } from './store.js';
 
@@ -72,6 +73,8 @@ export function route(store: SandboxStore, req: ApiRequest): ApiAnswer {
   const parts = req.path.split('/').filter(Boolean);
   const [resource, idText, extra] = parts;
   const id = idText !== undefined && /^\d+$/.test(idText) ? Number(idText) : undefined;
+  const attachmentAnswer = attachmentRoute(store, req);
+  if (attachmentAnswer) return attachmentAnswer;
 
   if (resource?.toLowerCase() === 'ticketmessage') {
     if (req.method === 'GET' && idText === undefined) {

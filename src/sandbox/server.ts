@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { authorized, DEFAULT_SANDBOX_CREDENTIALS, type SandboxCredentials } from './auth.js';
+import { contentRoute, receiveContent } from './attachments.js';
 import { FaultInjector, type Faults } from './faults.js';
 import { type ApiAnswer, route, soError } from './routes.js';
 import { type SeedReport, seedStore } from './seed.js';
@@ -26,6 +27,12 @@ export interface SandboxOptions {
    * `GET /api/state/{tenant}` at the root. Exactly one of the two base paths is served.
    */
   tenant?: string;
+  /**
+   * Called as each API request arrives, with the API requests now in flight here (this one
+   * included): what tests of the client's window observe, on the server's side. A function it
+   * returns is called once the request is answered (or its connection dropped).
+   */
+  onRequest?: (r: { method: string; path: string; inFlight: number }) => undefined | (() => void);
 }
 
 export interface Sandbox {
@@ -47,6 +54,13 @@ export interface Sandbox {
   state(): SandboxState;
   setFaults(f: Faults): void;
   setCredentials(c: SandboxCredentials): void;
+  /** API requests being answered right now. */
+  inFlight(): number;
+  /**
+   * The Endpoint `/api/state/{tenant}` answers (default: this server's own tenant root): a tenant
+   * moved to another host, as SuperOffice Online does for load balancing and during incidents.
+   */
+  setTenantEndpoint(url: string | undefined): void;
 }
 
 function send(res: ServerResponse, answer: ApiAnswer, extraHeaders: Record<string, string> = {}): void {
@@ -114,6 +128,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const faults = new FaultInjector();
   if (opts.faults) faults.set(opts.faults);
   let credentials = opts.credentials ?? DEFAULT_SANDBOX_CREDENTIALS;
+  let endpointOverride: string | undefined;
+  let inFlight = 0;
   const log = opts.logger?.child({ component: 'sandbox' });
   const seedReport = opts.seed?.length ? await seedStore(store, opts.seed) : undefined;
 
@@ -125,7 +141,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (tenant === undefined || name.toLowerCase() !== tenant.toLowerCase()) {
       return soError(404, 'SoNotFoundException', `Tenant ${name} not found`);
     }
-    const endpoint = `${url}/${tenant}`;
+    const endpoint = endpointOverride ?? `${url}/${tenant}`;
     return {
       status: 200,
       body: {
@@ -170,11 +186,43 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
     const method = req.method ?? 'GET';
     store.counters.requests++;
+    inFlight++;
+    const onAnswered = opts.onRequest?.({ method, path, inFlight });
+    // 'finish' (the answer handed to the socket) comes before the client can read it; 'close' covers
+    // a destroyed socket (the drop faults).
+    let answered = false;
+    const done = () => {
+      if (answered) return;
+      answered = true;
+      inFlight--;
+      onAnswered?.();
+    };
+    res.once('finish', done);
+    res.once('close', done);
 
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     const fault = faults.next(method, path);
     if (fault !== 'ok') store.counters.faults[fault] = (store.counters.faults[fault] ?? 0) + 1;
-    if (fault === 'drop') {
+    if (fault === 'hang') {
+      // Never answered: the caller sees the call in flight until it or the sandbox gives up.
+      req.resume();
+      return;
+    }
+    const appToken = req.headers['so-apptoken'];
+    const isAuthorized = () =>
+      authorized(credentials, req.headers.authorization, Array.isArray(appToken) ? appToken[0] : appToken);
+    const upload = contentRoute(method, path);
+    if (upload !== undefined && fault !== 'drop') {
+      // Streamed: hashed and counted as it arrives, never held (src/sandbox/attachments.ts).
+      const r = await receiveContent(store, upload, req, {
+        fault,
+        authorized: isAuthorized(),
+        retryAfterSeconds: faults.retryAfterSeconds,
+      });
+      if (r) send(res, r.answer, r.headers);
+      return;
+    }
+    if (fault === 'drop' || fault === 'drop-during') {
       req.socket.destroy();
       return;
     }
@@ -182,15 +230,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (fault === '500') return send(res, soError(500, 'SoException', 'Injected failure (sandbox fault)'));
     if (fault === '429') {
       return send(res, soError(429, 'TooManyRequests', 'Injected rate limit (sandbox fault)'), {
-        'retry-after': String(faults.retryAfterSeconds),
+        'retry-after': faults.retryAfterHeader(),
       });
     }
     if (fault === '401')
       return send(res, soError(401, 'SoUnauthorizedException', 'Injected 401 (sandbox fault)'));
-    const appToken = req.headers['so-apptoken'];
-    if (
-      !authorized(credentials, req.headers.authorization, Array.isArray(appToken) ? appToken[0] : appToken)
-    ) {
+    if (fault === '400')
+      return send(res, soError(400, 'ValidationException', 'Injected 400 (sandbox fault)'));
+    if (!isAuthorized()) {
       return send(res, soError(401, 'SoUnauthorizedException', 'Missing or invalid credentials'));
     }
     const answer = route(store, { method, path, query: u.searchParams, body });
@@ -230,6 +277,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     setFaults: (f) => faults.set(f),
     setCredentials: (c) => {
       credentials = c;
+    },
+    inFlight: () => inFlight,
+    setTenantEndpoint: (u) => {
+      endpointOverride = u;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -23,12 +23,38 @@ export interface StoredMessage {
   entity: Json & { EjMessageId: number };
 }
 
+/**
+ * An `Attachment` row (superoffice-api.md, "Attachments"): created by POST /Attachment, filled by
+ * POST /Attachment/{id}/Content, connected to messages by POST /TicketMessage/{id}/Attachment.
+ * Content is never kept: only its size and sha256, computed while it streams in.
+ */
+export interface StoredAttachment {
+  AttachmentId: number;
+  Name: string;
+  ContentType: string;
+  /** The size the client declared on create. */
+  DeclaredSize: number;
+  InlineImage: boolean;
+  ContentId: string;
+  AuthKey: string;
+  /** Bytes of the stored content (0 before any content arrived). */
+  size: number;
+  /** sha256 hex of the stored content; undefined before any content arrived. */
+  sha256?: string;
+  /** Content uploads received in full (a second one replaces the first). */
+  uploads: number;
+}
+
 export interface SandboxCounters {
   requests: number;
   finds: number;
   gets: number;
   puts: number;
   posts: number;
+  /** Attachment rows created (POST /Attachment). */
+  attachments: number;
+  /** Attachment contents received in full (POST /Attachment/{id}/Content). */
+  uploads: number;
   /** Requests answered by an injected fault, by kind. */
   faults: Record<string, number>;
 }
@@ -36,6 +62,8 @@ export interface SandboxCounters {
 export interface SandboxState {
   tickets: (StoredTicket & { NumMessages: number })[];
   messages: (Json & { EjMessageId: number; TicketId: number })[];
+  /** Every attachment row with its content's size and sha256 and the messages it is connected to. */
+  attachments: (StoredAttachment & { connectedTo: number[] })[];
   counters: SandboxCounters;
 }
 
@@ -53,9 +81,22 @@ const FULL_RIGHTS = { Mask: 'FULL', Reason: '' };
 export class SandboxStore {
   readonly tickets = new Map<number, StoredTicket>();
   readonly messages = new Map<number, StoredMessage>();
-  readonly counters: SandboxCounters = { requests: 0, finds: 0, gets: 0, puts: 0, posts: 0, faults: {} };
+  readonly attachments = new Map<number, StoredAttachment>();
+  /** Attachment ids connected to each message, in connect order. */
+  readonly messageAttachments = new Map<number, number[]>();
+  readonly counters: SandboxCounters = {
+    requests: 0,
+    finds: 0,
+    gets: 0,
+    puts: 0,
+    posts: 0,
+    attachments: 0,
+    uploads: 0,
+    faults: {},
+  };
   private nextTicketId = 1;
   private nextMessageId = 1;
+  private nextAttachmentId = 1;
 
   constructor(private readonly baseUrl: () => string = () => 'http://sandbox') {}
 
@@ -129,6 +170,41 @@ export class SandboxStore {
     return out.sort((a, b) => a - b);
   }
 
+  addAttachment(
+    fields: Omit<StoredAttachment, 'AttachmentId' | 'size' | 'uploads' | 'sha256'>,
+  ): StoredAttachment {
+    const a: StoredAttachment = { ...fields, AttachmentId: this.nextAttachmentId++, size: 0, uploads: 0 };
+    this.attachments.set(a.AttachmentId, a);
+    return a;
+  }
+
+  /** Connect attachments to a message; connecting one twice keeps one link (as a set). */
+  connectAttachments(messageId: number, ids: readonly number[]): void {
+    const list = this.messageAttachments.get(messageId) ?? [];
+    for (const id of ids) if (!list.includes(id)) list.push(id);
+    this.messageAttachments.set(messageId, list);
+  }
+
+  /** The messages an attachment is connected to. */
+  connectedTo(attachmentId: number): number[] {
+    const out: number[] = [];
+    for (const [m, ids] of this.messageAttachments) if (ids.includes(attachmentId)) out.push(m);
+    return out;
+  }
+
+  /** The AttachmentEntity as GET /Attachment/{id} answers it; AttSize is the stored content's size. */
+  renderAttachment(a: StoredAttachment): Json {
+    return {
+      AttachmentId: a.AttachmentId,
+      Name: a.Name,
+      ContentType: a.ContentType,
+      AttSize: a.size,
+      InlineImage: a.InlineImage,
+      ContentId: a.ContentId,
+      AuthKey: a.AuthKey,
+    };
+  }
+
   renderTicket(id: number): Json | undefined {
     const t = this.tickets.get(id);
     if (!t) return undefined;
@@ -157,6 +233,10 @@ export class SandboxStore {
         NumMessages: (this.renderTicket(t.TicketId)?.NumMessages as number) ?? 0,
       })),
       messages: [...this.messages.values()].map((m) => ({ ...m.entity, TicketId: m.ticketId })),
+      attachments: [...this.attachments.values()].map((a) => ({
+        ...a,
+        connectedTo: this.connectedTo(a.AttachmentId),
+      })),
       counters: structuredClone(this.counters),
     };
   }

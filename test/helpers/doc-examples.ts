@@ -16,6 +16,10 @@
  * | right before the fence   |            |                                                             |
  * | ```ts / ```typescript    | `api-ts`   | docs/api.md and README: the library examples are compiled and |
  * | in docs/api.md, README   |            | run by test/package.test.ts, not here                       |
+ *
+ * A shell line is a fragment only when it cannot run on a test machine at all; an operator's
+ * command (`preview`, `quarantine ...`, `status`) is not: the test prepares what it needs (the
+ * sandbox, Dovecot, quarantined mail for the IDs the lines name) and checks each line's effect.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,11 +1,13 @@
 import type pg from 'pg';
-import type {
-  Fence,
-  MailboxState,
-  MailRecord,
-  MailStatus,
-  QuarantineFile,
-  StateStore,
+import {
+  type ApiFaultRecord,
+  type Fence,
+  MAX_API_FAULTS,
+  type MailboxState,
+  type MailRecord,
+  type MailStatus,
+  type QuarantineFile,
+  type StateStore,
 } from '../../daemon/mailbox-state.js';
 import { Mail2TicketError } from '../../errors.js';
 import { bareMessageId } from '../../message-id.js';
@@ -67,6 +69,36 @@ export class PgStateStore implements StateStore {
 
   mailbox(name: string, fence?: Fence): PgMailboxState {
     return new PgMailboxState(this, name, fence);
+  }
+
+  async apiFaults(): Promise<ApiFaultRecord[]> {
+    await this.ready;
+    try {
+      const r = await this.pool.query<{ started_at: number; total_ms: number; ongoing: boolean }>(
+        'SELECT started_at, total_ms, ongoing FROM api_fault ORDER BY started_at DESC LIMIT $1',
+        [MAX_API_FAULTS],
+      );
+      return r.rows
+        .reverse()
+        .map((x) => ({ startedAt: x.started_at, totalMs: x.total_ms, ongoing: x.ongoing }));
+    } catch (err) {
+      throw pgError('cannot read the API outages', this.url, err);
+    }
+  }
+
+  /** Several instances see one outage at slightly different starts: each keeps its own row. */
+  async saveApiFault(r: ApiFaultRecord): Promise<void> {
+    await this.ready;
+    try {
+      await this.pool.query(
+        `INSERT INTO api_fault (started_at, total_ms, ongoing) VALUES ($1, $2, $3)
+         ON CONFLICT (started_at) DO UPDATE SET total_ms = GREATEST(api_fault.total_ms, excluded.total_ms),
+           ongoing = excluded.ongoing`,
+        [r.startedAt, r.totalMs, r.ongoing],
+      );
+    } catch (err) {
+      throw pgError('cannot record the API outage', this.url, err);
+    }
   }
 
   async close(): Promise<void> {

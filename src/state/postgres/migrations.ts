@@ -101,11 +101,21 @@ const LEASES = `
   );
 `;
 
+/** API outages (src/api/gate.ts), shared: the API is one for every instance. */
+const API_FAULTS = `
+  CREATE TABLE api_fault (
+    started_at BIGINT PRIMARY KEY,
+    total_ms BIGINT NOT NULL,
+    ongoing BOOLEAN NOT NULL
+  );
+`;
+
 export const PG_MIGRATIONS: readonly Migration[] = [
   ...INDEX_MIGRATIONS.map((sql, i) => ({ id: `index-${i + 1}`, sql })),
   { id: 'mailbox-state-1', sql: MAILBOX_STATE },
   { id: 'quarantine-1', sql: QUARANTINE },
   { id: 'lease-1', sql: LEASES },
+  { id: 'api-fault-1', sql: API_FAULTS },
 ];
 
 /**
