@@ -9,6 +9,8 @@
  *   BENCH_DRAIN_MAILS    live drain (replay, sandbox at 50 ms per request) size (default 200)
  *   BENCH_DRAIN_SANDBOX  `inprocess`: the drain's sandbox in the bench process (default: its own)
  *   BENCH_SKIP_LIVE=1    skip the live figures;  BENCH_SKIP_STAGES=1 skip the per-stage pass
+ *   BENCH_SCALE_MAILS    scale-out backlog (default 240; PostgreSQL, 1/2/3 instances, takeover)
+ *   BENCH_SKIP_SCALE=1   skip the scale-out figures (bench/scale-out.ts)
  *   BENCH_JSON=FILE      also write every figure as JSON;  BENCH_KEEP=1 keep the temp directory
  *   BENCH_BEFORE=FILE    an earlier run's BENCH_JSON: per-stage figures printed before/after
  */
@@ -20,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAILS, DEFAULT_SEED, generateCorpus, MIB } from './corpus.js';
 import { type DrainResult, formatDrain, formatLive, type LiveResult, runLive, runLiveDrain } from './live.js';
+import { formatScaleOut, runScaleOut, type ScaleOutResult } from './scale-out.js';
 import { BASELINE_STAGES, STAGES, type StagesReport } from './stages.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -307,6 +310,19 @@ async function main(): Promise<void> {
     }
     out(formatDrain(drain));
     results.liveDrain = drain;
+    out();
+    let scale: ScaleOutResult;
+    if (process.env.BENCH_SKIP_LIVE || process.env.BENCH_SKIP_SCALE)
+      scale = { available: false, reason: 'skipped (BENCH_SKIP_LIVE or BENCH_SKIP_SCALE)' };
+    else {
+      scale = await runScaleOut({
+        mails: Number(process.env.BENCH_SCALE_MAILS ?? 240),
+        kills: Number(process.env.BENCH_SCALE_KILLS ?? 5),
+        log: (l) => process.stderr.write(`${l}\n`),
+      });
+    }
+    out(formatScaleOut(scale));
+    results.scaleOut = scale;
     out();
     out(
       `load average at the end: ${loadavg()

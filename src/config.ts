@@ -6,6 +6,7 @@ import { bodyConfigSchema } from './body/config-schema.js';
 import { daemonConfigSchema, mailboxConfigSchema } from './daemon/config-schema.js';
 import { Mail2TicketError } from './errors.js';
 import { limitsSchema } from './limits.js';
+import { stateConfigSchema } from './state/postgres/config-schema.js';
 import { Slevel } from './schema/entity.js';
 import { threadConfigSchema } from './thread/config-schema.js';
 
@@ -17,6 +18,8 @@ export const configSchema = z
   .object({
     /** Where the SQLite state lives (thread index, mailbox progress, quarantine). */
     stateDir: z.string().min(1).default('./state'),
+    /** `state.postgres`: shared state and mailbox leases for several instances (docs/scale-out.md). */
+    state: stateConfigSchema.optional(),
     mapping: z
       .object({
         slevel: Slevel.default('External'),

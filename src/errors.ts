@@ -32,6 +32,8 @@ export type ErrorCode =
   // IMAP / daemon
   | 'E_IMAP'
   | 'E_STATE'
+  /** This instance no longer holds the mailbox's lease (src/daemon/lease.ts): the write was refused. */
+  | 'E_LEASE_LOST'
   // daemon quarantine reasons
   | 'E_TOO_MANY_ATTEMPTS'
   | 'E_PROCESS'

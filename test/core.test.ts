@@ -6,7 +6,7 @@ import { withRetry } from '../src/api/retry.js';
 import { backoffDelay } from '../src/core/backoff.js';
 import { sleep } from '../src/core/sleep.js';
 import { BUSY_TIMEOUT_MS, openSqlite } from '../src/core/sqlite.js';
-import { StateStore } from '../src/daemon/mailbox-state.js';
+import { SqliteStateStore } from '../src/daemon/mailbox-state.js';
 import { Mail2TicketError } from '../src/errors.js';
 import { openSqliteIndex } from '../src/state/sqlite.js';
 
@@ -111,13 +111,13 @@ describe('openSqlite', () => {
 
   it('is what both stores open with: the mailbox state (FULL) and the index (NORMAL)', async () => {
     const dir = tempDir();
-    const store = new StateStore(dir);
+    const store = new SqliteStateStore(dir);
     try {
       expect(store.db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
       expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
     } finally {
-      store.close();
+      await store.close();
     }
     const index = openSqliteIndex({ stateDir: dir });
     await index.close();

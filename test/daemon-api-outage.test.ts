@@ -6,7 +6,7 @@ import { ApiError } from '../src/api/errors.js';
 import { ApiGate } from '../src/api/gate.js';
 import { startHealthServer } from '../src/daemon/http.js';
 import { type LoopSettings, newHealth, runMailbox } from '../src/daemon/loop.js';
-import { StateStore } from '../src/daemon/mailbox-state.js';
+import { SqliteStateStore } from '../src/daemon/mailbox-state.js';
 import { DaemonMetrics } from '../src/daemon/metrics.js';
 import type { ProcessMail, ProcessResult } from '../src/daemon/types.js';
 import { capturingLogger } from './helpers/sandbox.js';
@@ -19,13 +19,13 @@ import { FakeClock, FakeSource, until } from './helpers/fake-source.js';
  */
 
 let dir: string;
-let store: StateStore;
+let store: SqliteStateStore;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'm2t-outage-'));
-  store = new StateStore(dir);
+  store = new SqliteStateStore(dir);
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -136,7 +136,7 @@ describe('an API outage in the daemon loop (simulated clock)', () => {
     expect(quarantined()).toEqual([]);
     expect(t.source.folders.get('Quarantine') ?? []).toEqual([]);
     // The attempt that met the fault was taken back: each mail counts only its real tries.
-    expect(store.mailbox('box').get(2)).toMatchObject({ status: 'done', attempts: 1 });
+    expect(await store.mailbox('box').get(2)).toMatchObject({ status: 'done', attempts: 1 });
     expect(t.gate.health()).toMatchObject({ state: 'ok', faults: 1 });
     // Logged once per change of state, not once per mail or per probe.
     const faultLines = t.lines.filter((l) => l.includes('API at fault'));
@@ -160,8 +160,11 @@ describe('an API outage in the daemon loop (simulated clock)', () => {
     const t = setup((id) => (id === '<odd@x>' ? { outcome: 'deferred', error } : { outcome: 'updated' }));
     t.source.deliver('<odd@x>');
     t.source.deliver('<fine@x>');
-    await until(() => store.mailbox('box').get(1)?.status === 'quarantined', 'odd mail quarantined');
-    await until(() => store.mailbox('box').get(2)?.status === 'done', 'fine mail done');
+    await until(
+      async () => (await store.mailbox('box').get(1))?.status === 'quarantined',
+      'odd mail quarantined',
+    );
+    await until(async () => (await store.mailbox('box').get(2))?.status === 'done', 'fine mail done');
     await t.stop();
     expect(t.gate.health()).toMatchObject({ state: 'ok', faults: 0 });
     expect(t.api.probes).toBeGreaterThanOrEqual(1);

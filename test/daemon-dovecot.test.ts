@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../src/commands/run.js';
 import { type DaemonConfig, type MailboxConfig, daemonConfigSchema } from '../src/daemon/config-schema.js';
-import { StateStore } from '../src/daemon/mailbox-state.js';
+import { SqliteStateStore } from '../src/daemon/mailbox-state.js';
 import { DaemonMetrics } from '../src/daemon/metrics.js';
 import { Supervisor } from '../src/daemon/supervisor.js';
 import { pino } from 'pino';
@@ -71,7 +71,7 @@ describe.skipIf(!available)('mailbox daemon against a real Dovecot', () => {
   function startDaemon(mailboxes: MailboxConfig[], settings: Partial<DaemonConfig> = {}) {
     const stateDir = mkdtempSync(join(tmpdir(), 'm2t-daemon-'));
     dirs.push(stateDir);
-    const store = new StateStore(stateDir);
+    const store = new SqliteStateStore(stateDir);
     const metrics = new DaemonMetrics();
     const supervisor = new Supervisor({
       config: { stateDir, mailboxes, daemon: daemonConfigSchema.parse({ ...FAST, ...settings }) },
@@ -88,7 +88,7 @@ describe.skipIf(!available)('mailbox daemon against a real Dovecot', () => {
       supervisor,
       stop: async () => {
         const r = await supervisor.stop();
-        store.close();
+        await store.close();
         return r;
       },
     };
@@ -121,8 +121,8 @@ describe.skipIf(!available)('mailbox daemon against a real Dovecot', () => {
     expect(list.every((id) => api.puts.get(id) === 1)).toBe(true);
     expect(await allSeen(a, [...list, 'mail-during-idle@test.example'])).toBe(true);
     expect(await d.metrics.value(d.metrics.idleWakeups, { mailbox: 'alice' })).toBeGreaterThanOrEqual(1);
-    const state = new StateStore(d.stateDir).mailbox('alice');
-    expect(state.counts()).toEqual({ done: 301 });
+    const state = new SqliteStateStore(d.stateDir).mailbox('alice');
+    expect(await state.counts()).toEqual({ done: 301 });
     await a.close();
   });
 
@@ -162,7 +162,7 @@ describe.skipIf(!available)('mailbox daemon against a real Dovecot', () => {
     const state = d.store.mailbox('carol');
     await until(
       async () =>
-        (state.counts().deferred ?? 0) === 5 &&
+        ((await state.counts()).deferred ?? 0) === 5 &&
         (await d.metrics.value(d.metrics.retries, { mailbox: 'carol' })) >= 10,
       'retried',
     );
@@ -173,7 +173,7 @@ describe.skipIf(!available)('mailbox daemon against a real Dovecot', () => {
     expect(list.filter((id) => flags.get(`<${id}>`)?.has('\\Seen') !== false)).toEqual([]);
     api.down = false;
     await until(allPut(list), 'delivered after the API came back', 30_000);
-    await until(() => (state.counts().done ?? 0) === 5, 'state done');
+    await until(async () => ((await state.counts()).done ?? 0) === 5, 'state done');
     await d.stop();
     expect(list.every((id) => api.puts.get(id) === 1)).toBe(true);
     expect(await allSeen(a, list)).toBe(true);
@@ -185,7 +185,11 @@ describe.skipIf(!available)('mailbox daemon against a real Dovecot', () => {
     api.poison.add('mail-q-2@test.example');
     for (let i = 1; i <= 4; i++) await a.append(testMail(`q-${i}`, '', i === 2 ? 'POISON BODY' : `ok ${i}`));
     const d = startDaemon([mailbox('dave', { quarantineFolder: 'Quarantine' })]);
-    await until(() => d.store.mailbox('dave').counts().quarantined === 1, 'quarantined', 30_000);
+    await until(
+      async () => (await d.store.mailbox('dave').counts()).quarantined === 1,
+      'quarantined',
+      30_000,
+    );
     await until(
       allPut(['mail-q-1@test.example', 'mail-q-3@test.example', 'mail-q-4@test.example']),
       'others PUT',
@@ -195,7 +199,7 @@ describe.skipIf(!available)('mailbox daemon against a real Dovecot', () => {
     expect([...q.keys()]).toEqual(['<mail-q-2@test.example>']);
     expect((await a.flags()).has('<mail-q-2@test.example>')).toBe(false);
     const qdir = join(d.stateDir, 'quarantine', 'dave');
-    const uv = new StateStore(d.stateDir).mailbox('dave').uidValidity;
+    const uv = await new SqliteStateStore(d.stateDir).mailbox('dave').uidValidity();
     expect(readFileSync(join(qdir, `${uv}-2.eml`), 'utf8')).toBe(testMail('q-2', '', 'POISON BODY'));
     const reason = JSON.parse(readFileSync(join(qdir, `${uv}-2.json`), 'utf8'));
     expect(reason).toMatchObject({
@@ -217,7 +221,7 @@ describe.skipIf(!available)('mailbox daemon against a real Dovecot', () => {
     const first = ids('uv', 5);
     await until(allPut(first), 'first five');
     await until(() => d.supervisor.health()[0]!.state === 'waiting', 'idle');
-    const before = d.store.mailbox('erin').uidValidity;
+    const before = await d.store.mailbox('erin').uidValidity();
     await a.close();
     await dovecot.resetUidValidity('erin', Number(before) + 1000);
     const a2 = await appender('erin');
@@ -225,14 +229,14 @@ describe.skipIf(!available)('mailbox daemon against a real Dovecot', () => {
     const all = ids('uv', 7);
     await until(allPut(all), 'the two new ones', 60_000);
     await until(
-      () => d.store.mailbox('erin').counts().done === 7,
+      async () => (await d.store.mailbox('erin').counts()).done === 7,
       'all seven recorded under the new UIDVALIDITY',
       30_000,
     );
     await d.stop();
     expect(all.every((id) => api.puts.get(id) === 1)).toBe(true);
-    const state = new StateStore(d.stateDir).mailbox('erin');
-    expect(state.uidValidity).toBe(String(Number(before) + 1000));
+    const state = new SqliteStateStore(d.stateDir).mailbox('erin');
+    expect(await state.uidValidity()).toBe(String(Number(before) + 1000));
     expect(await allSeen(a2, all)).toBe(true);
     await a2.close();
   });

@@ -10,20 +10,20 @@ import {
   newHealth,
   runMailbox,
 } from '../src/daemon/loop.js';
-import { StateStore } from '../src/daemon/mailbox-state.js';
+import { SqliteStateStore } from '../src/daemon/mailbox-state.js';
 import { DaemonMetrics } from '../src/daemon/metrics.js';
 import type { MailMeta, ProcessMail, ProcessResult } from '../src/daemon/types.js';
 import { silentLogger } from '../src/logger.js';
 import { FakeClock, FakeSource, until } from './helpers/fake-source.js';
 
 let dir: string;
-let store: StateStore;
+let store: SqliteStateStore;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'm2t-loop-'));
-  store = new StateStore(dir);
+  store = new SqliteStateStore(dir);
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -102,7 +102,7 @@ describe('runMailbox with a fake source', () => {
     const rec = recorder(source, () => ({ outcome: 'updated', kind: 'message' }));
     const loop = start({ source, clock, processMail: rec.fn });
     // Waits on the state, not on the flags, so a flag set too early reaches the assertions below.
-    const applied = (uid: number) => store.mailbox('box').get(uid)?.applied === 1;
+    const applied = async (uid: number) => (await store.mailbox('box').get(uid))?.applied === 1;
     await until(() => applied(5), 'five mails done');
     source.deliver('<m6@x>'); // arrives while waiting
     await until(() => applied(6), 'new mail done');
@@ -114,8 +114,8 @@ describe('runMailbox with a fake source', () => {
     expect(rec.calls[0]).toEqual({ mailbox: 'box', uid: 1, messageId: '<m1@x>' });
     expect(source.inbox().every((m) => m.flags.has('\\Seen'))).toBe(true);
     const state = store.mailbox('box');
-    expect(state.get(3)).toMatchObject({ status: 'done', outcome: 'updated', attempts: 1, applied: 1 });
-    expect(state.floor()).toBe(7);
+    expect(await state.get(3)).toMatchObject({ status: 'done', outcome: 'updated', attempts: 1, applied: 1 });
+    expect(await state.floor()).toBe(7);
     expect(
       await loop.metrics.value(loop.metrics.mails, { mailbox: 'box', outcome: 'updated', kind: 'message' }),
     ).toBe(6);
@@ -138,7 +138,7 @@ describe('runMailbox with a fake source', () => {
     expect(rec.violations).toEqual([]);
     // uid 2 was not held up by uid 1's failures
     expect(rec.calls.map((c) => c.uid)).toEqual([1, 2, 1, 1]);
-    expect(store.mailbox('box').get(1)).toMatchObject({
+    expect(await store.mailbox('box').get(1)).toMatchObject({
       status: 'done',
       attempts: 3,
       lastError: 'E_API_HTTP: HTTP 503',
@@ -167,7 +167,7 @@ describe('runMailbox with a fake source', () => {
     const reason = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
     expect(reason).toMatchObject({ uid: 2, messageId: '<bad@x>', code: 'E_PROCESS', attempts: 4 });
     expect(reason.message).toContain('parser exploded');
-    expect(store.mailbox('box').get(2)).toMatchObject({ status: 'quarantined', applied: 1 });
+    expect(await store.mailbox('box').get(2)).toMatchObject({ status: 'quarantined', applied: 1 });
   });
 
   it('quarantines at once when the pipeline says so, and moves accepted mail with afterSuccess=move', async () => {
@@ -190,8 +190,9 @@ describe('runMailbox with a fake source', () => {
       mailbox: { afterSuccess: 'move', processedFolder: 'Done' },
     });
     await until(
-      () =>
-        store.mailbox('box').get(2)?.applied === 1 && store.mailbox('box').get(1)?.status === 'quarantined',
+      async () =>
+        (await store.mailbox('box').get(2))?.applied === 1 &&
+        (await store.mailbox('box').get(1))?.status === 'quarantined',
       'fine mail moved, the other quarantined',
     );
     await loop.stop();
@@ -219,7 +220,10 @@ describe('runMailbox with a fake source', () => {
       processMail: rec.fn,
       settings: { maxAttempts: 1000, maxDeferredAgeMs: 20_000, deferredRetryScheduleMs: [6000] },
     });
-    await until(() => store.mailbox('box').get(1)?.status === 'quarantined', 'quarantined by age');
+    await until(
+      async () => (await store.mailbox('box').get(1))?.status === 'quarantined',
+      'quarantined by age',
+    );
     await loop.stop();
     expect(rec.violations).toEqual([]);
     // tried at 0, 6, 12, 18 s; the attempt at 24 s is past the 20 s age limit
@@ -258,7 +262,7 @@ describe('runMailbox with a fake source', () => {
     expect(rec.violations).toEqual([]);
     expect(rec.calls).toHaveLength(1);
     expect(source.opens).toBe(2);
-    expect(store.mailbox('box').get(1)).toMatchObject({ status: 'done', applied: 1, attempts: 1 });
+    expect(await store.mailbox('box').get(1)).toMatchObject({ status: 'done', applied: 1, attempts: 1 });
   });
 
   it('after a UIDVALIDITY change re-scans and skips mail already done by Message-Id', async () => {
@@ -278,8 +282,8 @@ describe('runMailbox with a fake source', () => {
     expect(rec.violations).toEqual([]);
     expect(rec.calls.map((c) => c.messageId)).toEqual(['<u1@x>', '<u2@x>', '<u3@x>']);
     const state = store.mailbox('box');
-    expect(state.uidValidity).toBe('2000');
-    expect(state.get(1)).toMatchObject({ outcome: 'duplicate' });
+    expect(await state.uidValidity()).toBe('2000');
+    expect(await state.get(1)).toMatchObject({ outcome: 'duplicate' });
   });
 
   it('on stop finishes the mail in flight and applies its flag before returning', async () => {
@@ -304,6 +308,6 @@ describe('runMailbox with a fake source', () => {
     expect(source.inbox()[0]!.flags.has('\\Seen')).toBe(true);
     // the second mail was not started after the stop
     expect(source.inbox()[1]!.flags.size).toBe(0);
-    expect(store.mailbox('box').get(2)).toBeUndefined();
+    expect(await store.mailbox('box').get(2)).toBeUndefined();
   });
 });

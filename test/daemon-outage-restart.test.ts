@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/errors.js';
 import { ApiGate } from '../src/api/gate.js';
 import { type LoopSettings, runMailbox } from '../src/daemon/loop.js';
-import { StateStore } from '../src/daemon/mailbox-state.js';
+import { SqliteStateStore } from '../src/daemon/mailbox-state.js';
 import type { ProcessMail } from '../src/daemon/types.js';
 import { FakeClock, FakeSource, until } from './helpers/fake-source.js';
 import { capturingLogger } from './helpers/sandbox.js';
@@ -73,8 +73,9 @@ describe('an API outage across a daemon restart (simulated clock)', () => {
     };
 
     /** One daemon run: its own store handle, gate (with the stored outages) and loop. */
-    const start = () => {
-      const store = new StateStore(dir);
+    const start = async () => {
+      const store = new SqliteStateStore(dir);
+      const past = await store.apiFaults();
       const { logger, lines } = capturingLogger();
       const gate = new ApiGate({
         probe: async () => {
@@ -83,7 +84,7 @@ describe('an API outage across a daemon restart (simulated clock)', () => {
         clock,
         logger,
         backoff: { initialDelayMs: 1000, maxDelayMs: 2000 },
-        journal: { past: store.apiFaults(), save: (r) => store.saveApiFault(r) },
+        journal: { past, save: (r) => store.saveApiFault(r) },
       });
       const ac = new AbortController();
       const done = runMailbox({
@@ -102,29 +103,29 @@ describe('an API outage across a daemon restart (simulated clock)', () => {
         ac.abort();
         await gate.stop();
         await done;
-        store.close();
+        await store.close();
       };
       return { store, gate, lines, stop };
     };
 
     // First run: the late mail is deferred, then the API goes down and stays down.
     source.deliver('<late@x>');
-    const first = start();
+    const first = await start();
     await until(() => t0 > 0 && !first.gate.isOpen, 'the outage began');
     await until(() => clock.now() - t0 >= FIRST_RUN_MS, 'the first part of the outage');
     await first.stop();
 
     // The daemon is down for a while; the API still is too.
     clock.advance(DOWNTIME_MS);
-    const stored = new StateStore(dir);
-    const kept = stored.apiFaults();
-    stored.close();
+    const stored = new SqliteStateStore(dir);
+    const kept = await stored.apiFaults();
+    await stored.close();
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ ongoing: true });
     expect(kept[0]!.totalMs).toBeGreaterThanOrEqual(FIRST_RUN_MS);
 
     // Second run: it meets the fault again and continues the same outage.
-    const second = start();
+    const second = await start();
     await until(() => !second.gate.isOpen, 'the restarted daemon met the fault');
     expect(second.gate.health().since).toBe(new Date(kept[0]!.startedAt).toISOString());
     const restartedAt = clock.now();
@@ -137,8 +138,8 @@ describe('an API outage across a daemon restart (simulated clock)', () => {
     // outage is far below the limit, so it is not quarantined; the next try finds its message.
     await until(() => source.inbox().every((m) => m.flags.has('\\Seen')), 'every mail done');
     const stateOf = second.store.mailbox('box');
-    const late = stateOf.get(1);
-    const outages = second.store.apiFaults();
+    const late = await stateOf.get(1);
+    const outages = await second.store.apiFaults();
     await second.stop();
 
     const qdir = join(dir, 'quarantine', 'box');
@@ -155,24 +156,26 @@ describe('an API outage across a daemon restart (simulated clock)', () => {
     expect(second.lines.filter((l) => l.includes('API answers again')).length).toBe(1);
   });
 
-  it('an outage a run left open is closed, not continued, when the API answers first after the restart', () => {
-    const store = new StateStore(dir);
+  it('an outage a run left open is closed, not continued, when the API answers first after the restart', async () => {
+    const store = new SqliteStateStore(dir);
     try {
-      store.saveApiFault({ startedAt: 1000, totalMs: 5000, ongoing: true });
+      await store.saveApiFault({ startedAt: 1000, totalMs: 5000, ongoing: true });
       const clock = new FakeClock();
       clock.t = 100_000;
       const gate = new ApiGate({
         clock,
-        journal: { past: store.apiFaults(), save: (r) => store.saveApiFault(r) },
+        journal: { past: await store.apiFaults(), save: (r) => store.saveApiFault(r) },
       });
       // The outage counts up to where it was last seen at fault, not up to the restart.
       expect(gate.faultMsBetween(0, clock.now())).toBe(5000);
       gate.success();
-      expect(store.apiFaults()).toEqual([{ startedAt: 1000, totalMs: 5000, ongoing: false }]);
+      // The gate saves without waiting: let the write land before reading it back.
+      await new Promise((r) => setImmediate(r));
+      expect(await store.apiFaults()).toEqual([{ startedAt: 1000, totalMs: 5000, ongoing: false }]);
       expect(gate.faultMsBetween(0, clock.now())).toBe(5000);
       expect(gate.health().state).toBe('ok');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

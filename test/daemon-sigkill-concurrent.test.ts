@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateStore } from '../src/daemon/mailbox-state.js';
+import { SqliteStateStore } from '../src/daemon/mailbox-state.js';
 import { sandboxApiAuth } from '../src/sandbox/auth.js';
 import { type Sandbox, startSandbox } from '../src/sandbox/server.js';
 import { Dovecot, dovecotAvailable } from './helpers/dovecot.js';
@@ -112,18 +112,18 @@ describe.skipIf(!available)('SIGKILL during a concurrent drain (Dovecot + built 
     const bare = (id: unknown) => String(id ?? '').replace(/^<|>$/g, '');
     const entityOf = new Map(sandbox.state().messages.map((m) => [bare(m.MessageId), m.EjMessageId]));
     /** Ticket message ids of the mails the daemon's state records done (read while none runs). */
-    const doneInState = (): number[] => {
-      const store = new StateStore(stateDir);
+    const doneInState = async (): Promise<number[]> => {
+      const store = new SqliteStateStore(stateDir);
       try {
         const state = store.mailbox('lee');
         const out: number[] = [];
         for (let uid = 1; uid <= MAILS; uid++) {
-          const r = state.get(uid);
+          const r = await state.get(uid);
           if (r?.status === 'done') out.push(entityOf.get(bare(r.messageId))!);
         }
         return out;
       } finally {
-        store.close();
+        await store.close();
       }
     };
     /** At each kill: the ids in flight, how many mails were \Seen, PUTs per id of the mails done. */
@@ -136,7 +136,7 @@ describe.skipIf(!available)('SIGKILL during a concurrent drain (Dovecot + built 
       expect(await exited).toBe('SIGKILL');
       // Let the requests the dead daemon left at the sandbox be answered (into a closed socket).
       await until(() => putsInFlight === 0, 'orphaned PUTs answered');
-      const done = new Map(doneInState().map((id) => [id, putsPerId.get(id) ?? 0]));
+      const done = new Map((await doneInState()).map((id) => [id, putsPerId.get(id) ?? 0]));
       kills.push({ inFlight, seen: await seen(), done });
     }
     // Each kill landed with several PUTs in flight and work left.
@@ -145,15 +145,19 @@ describe.skipIf(!available)('SIGKILL during a concurrent drain (Dovecot + built 
     // A last run finishes the work; SIGTERM stops it cleanly.
     const { child, exited } = spawnDaemon();
     await until(() => putsPerId.size === MAILS, 'every mail PUT', 120_000);
-    const store = new StateStore(stateDir);
+    const store = new SqliteStateStore(stateDir);
     try {
       const state = store.mailbox('lee');
-      await until(() => state.counts().done === MAILS && state.owed().length === 0, 'state complete', 60_000);
+      await until(
+        async () => (await state.counts()).done === MAILS && (await state.owed()).length === 0,
+        'state complete',
+        60_000,
+      );
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(state.counts()).toEqual({ done: MAILS });
+      expect(await state.counts()).toEqual({ done: MAILS });
     } finally {
-      store.close();
+      await store.close();
     }
 
     // Nothing doubled at the API: the same messages, one per Message-Id, none created.

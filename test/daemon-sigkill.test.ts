@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateStore } from '../src/daemon/mailbox-state.js';
+import { SqliteStateStore } from '../src/daemon/mailbox-state.js';
 import { Dovecot, dovecotAvailable } from './helpers/dovecot.js';
 import { until } from './helpers/fake-source.js';
 import { Appender, testMail } from './helpers/imap-fixtures.js';
@@ -86,18 +86,18 @@ describe.skipIf(!available)('daemon killed with SIGKILL at random points', () =>
   const bare = (id: string | null) => id?.replace(/^<|>$/g, '') ?? '';
 
   /** The daemon's own record, read while no daemon runs: Message-Ids it recorded done. */
-  function doneInState(): Set<string> {
-    const store = new StateStore(stateDir);
+  async function doneInState(): Promise<Set<string>> {
+    const store = new SqliteStateStore(stateDir);
     try {
       const state = store.mailbox('kim');
       const done = new Set<string>();
       for (let uid = 1; uid <= MAILS; uid++) {
-        const r = state.get(uid);
+        const r = await state.get(uid);
         if (r?.status === 'done') done.add(bare(r.messageId));
       }
       return done;
     } finally {
-      store.close();
+      await store.close();
     }
   }
 
@@ -116,14 +116,18 @@ describe.skipIf(!available)('daemon killed with SIGKILL at random points', () =>
       await new Promise((r) => setTimeout(r, Math.floor(random() * 40)));
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL'); // it died of the kill, not on its own
-      kills.push({ puts: total(), done: doneInState() });
+      kills.push({ puts: total(), done: await doneInState() });
     }
     // A last run finishes the work, then a SIGTERM stops it cleanly.
     const { child, exited } = spawnDaemon();
     await until(() => ids.every((id) => api.puts.has(id)), 'every mail PUT', 90_000);
-    const store = new StateStore(stateDir);
+    const store = new SqliteStateStore(stateDir);
     const state = store.mailbox('kim');
-    await until(() => state.counts().done === MAILS && state.owed().length === 0, 'state complete', 60_000);
+    await until(
+      async () => (await state.counts()).done === MAILS && (await state.owed()).length === 0,
+      'state complete',
+      60_000,
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
 
@@ -145,11 +149,11 @@ describe.skipIf(!available)('daemon killed with SIGKILL at random points', () =>
     // has each mail once, flagged \Seen.
     expect([...api.bodies.keys()].sort()).toEqual([...ids].sort());
     expect(ids.filter((id) => !api.bodies.get(id)?.includes(`Message-Id: <${id}>`))).toEqual([]);
-    const records = ids.map((_, i) => state.get(i + 1));
+    const records = await Promise.all(ids.map((_, i) => state.get(i + 1)));
     expect(records.filter((r) => r?.status !== 'done' || r.applied !== 1).map((r) => r?.uid)).toEqual([]);
     const recorded = records.map((r) => bare(r?.messageId ?? null));
     expect(recorded).toEqual(ids);
-    expect(state.counts()).toEqual({ done: MAILS });
+    expect(await state.counts()).toEqual({ done: MAILS });
     const flags = await a.flags();
     expect(flags.size).toBe(MAILS);
     expect(ids.filter((id) => !flags.get(`<${id}>`)?.has('\\Seen'))).toEqual([]);
@@ -172,7 +176,7 @@ describe.skipIf(!available)('daemon killed with SIGKILL at random points', () =>
     const attempts = (id: string) => records[ids.indexOf(id)]?.attempts ?? 0;
     expect(repeated.filter((id) => attempts(id) < 2)).toEqual([]);
     expect(records.filter((r) => (r?.attempts ?? 0) < 1).map((r) => r?.uid)).toEqual([]);
-    store.close();
+    await store.close();
     await a.close();
   });
 });

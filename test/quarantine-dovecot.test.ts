@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StateStore } from '../src/daemon/mailbox-state.js';
+import { SqliteStateStore } from '../src/daemon/mailbox-state.js';
 import { writeQuarantine } from '../src/daemon/quarantine.js';
 import { cliAsync } from './helpers/cli-async.js';
 import { Dovecot, dovecotAvailable } from './helpers/dovecot.js';
@@ -26,13 +26,13 @@ describe.skipIf(!available)('mail2ticket quarantine retry flags the mail on the 
       const source = sourceFor(mailboxFor(dovecot), dir);
       const info = await source.open(new AbortController().signal);
       await source.close();
-      const store = new StateStore(join(dir, 'state'));
+      const store = new SqliteStateStore(join(dir, 'state'));
       const state = store.mailbox('main');
-      state.syncUidValidity(info.uidValidity, Date.now());
-      state.firstSeen(1, messageId, Date.now());
-      state.markQuarantined(1, 'E_API_REJECTED: no', messageId, Date.now());
-      state.markApplied(1);
-      store.close();
+      await state.syncUidValidity(info.uidValidity, Date.now());
+      await state.firstSeen(1, messageId, Date.now());
+      await state.markQuarantined(1, 'E_API_REJECTED: no', messageId, Date.now());
+      await state.markApplied(1);
+      await store.close();
       writeQuarantine(
         join(dir, 'state'),
         { kind: 'buffer', data: raw },

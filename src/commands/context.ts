@@ -40,6 +40,7 @@ export async function buildContext(config: Config, options: ContextOptions): Pro
   const limits = resolveLimits(config.limits);
   const threading = createThreadingSteps({
     stateDir: config.stateDir,
+    ...(config.state?.postgres ? { postgres: config.state.postgres } : {}),
     dryRun: options.dryRun,
     config: config.threading,
     limits,

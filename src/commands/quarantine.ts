@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { type Config, loadConfigFile } from '../config.js';
 import type { MailboxConfig } from '../daemon/config-schema.js';
-import { StateStore } from '../daemon/mailbox-state.js';
+import type { StateStore } from '../daemon/mailbox-state.js';
+import { openStateStore } from '../state/open.js';
 import { type QuarantineReason, quarantineDir } from '../daemon/quarantine.js';
 import { ACCEPTED_OUTCOMES } from '../daemon/types.js';
 import { describeError, Mail2TicketError } from '../errors.js';
@@ -249,14 +250,14 @@ async function retry(config: Config, entries: QuarantineEntry[], io: QuarantineI
         io.stdout.write(`${e.id}: ${result.outcome}${why ? ` (${why})` : ''}; kept in quarantine\n`);
         continue;
       }
-      store ??= new StateStore(config.stateDir);
+      store ??= await openStateStore(config);
       const server = await settleOnServer(config, store, mb, r, result.outcome);
       rmSync(e.eml, { force: true });
       rmSync(e.json, { force: true });
       io.stdout.write(`${e.id}: ${result.outcome}; removed from quarantine; ${server}\n`);
     }
   } finally {
-    store?.close();
+    await store?.close();
     await live.close();
   }
   return failed ? 1 : 0;
@@ -272,8 +273,8 @@ async function settleOnServer(
 ): Promise<string> {
   if (!mb) return `mailbox "${r.mailbox}" is not in the config: nothing done on the server`;
   const state = store.mailbox(mb.name);
-  const sameFolder = state.uidValidity === r.uidValidity;
-  if (sameFolder) state.markAccepted(r.uid, outcome, r.messageId, Date.now());
+  const sameFolder = (await state.uidValidity()) === r.uidValidity;
+  if (sameFolder) await state.markAccepted(r.uid, outcome, r.messageId, Date.now());
   const movedAway = !r.serverAction.startsWith('left in place');
   const { ImapMailSource } = await import('../imap/source.js');
   const { credentialsFor } = await import('../imap/connection.js');
@@ -301,7 +302,7 @@ async function settleOnServer(
       }
     }
     if (uid === undefined || !(await source.fetchMeta(uid))) {
-      if (sameFolder) state.markApplied(r.uid);
+      if (sameFolder) await state.markApplied(r.uid);
       return `the mail is no longer in ${folder}: nothing done on the server`;
     }
     if (mb.afterSuccess === 'move' && mb.processedFolder) {
@@ -309,7 +310,7 @@ async function settleOnServer(
     } else {
       await source.markSeen(uid);
     }
-    if (sameFolder) state.markApplied(r.uid);
+    if (sameFolder) await state.markApplied(r.uid);
     return mb.afterSuccess === 'move' ? `moved to ${mb.processedFolder}` : `flagged \\Seen in ${folder}`;
   } catch (err) {
     return `the server action is owed (${describeError(err)}); ${

@@ -3,7 +3,9 @@ import { ApiGate } from '../api/gate.js';
 import { type Config, loadConfigFile } from '../config.js';
 import { type MailboxConfig, mailboxListProblems } from '../daemon/config-schema.js';
 import { type HealthServer, startHealthServer } from '../daemon/http.js';
-import { StateStore } from '../daemon/mailbox-state.js';
+import type { ApiFaultRecord, StateStore } from '../daemon/mailbox-state.js';
+import { openStateStore } from '../state/open.js';
+import { leaseManagerFor, registerLeaseMetrics } from '../daemon/lease.js';
 import { DaemonMetrics } from '../daemon/metrics.js';
 import { Supervisor } from '../daemon/supervisor.js';
 import type { ProcessMail } from '../daemon/types.js';
@@ -90,8 +92,10 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
 
   const factory = deps.processMailFactory;
   let store: StateStore;
+  let pastFaults: ApiFaultRecord[];
   try {
-    store = new StateStore(config.stateDir);
+    store = await openStateStore(config);
+    pastFaults = await store.apiFaults();
   } catch (err) {
     process.stderr.write(`mail2ticket run: ${describeError(err)}\n`);
     return 1;
@@ -105,7 +109,7 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
     logger: logger.child({ component: 'api-gate' }),
     backoff: config.daemon.reconnect,
     // Outage time is kept across restarts: it never counts toward a mail's maxDeferredAgeMs.
-    journal: { past: store.apiFaults(), save: (r) => store.saveApiFault(r) },
+    journal: { past: pastFaults, save: (r) => store.saveApiFault(r) },
     onChange: (h) => {
       metrics.apiUp.set({}, h.state === 'ok' ? 1 : 0);
       if (h.state === 'fault' && h.since !== lastFaultSince) {
@@ -115,9 +119,12 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
     },
   });
   let lastFaultSince: string | null = null;
+  const leases = leaseManagerFor(store, config, logger);
+  if (leases) registerLeaseMetrics(metrics, () => leases.status());
   const supervisor = new Supervisor({
     config,
     store,
+    ...(leases ? { leases } : {}),
     logger,
     metrics,
     apiGate,
@@ -160,6 +167,7 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
         health: () => supervisor.health(),
         api: () => supervisor.apiHealth(),
         metrics,
+        ...(leases ? { leases: () => supervisor.leaseStatus() } : {}),
       });
       logger.info(
         { port: http.port, host: config.daemon.http.host },
@@ -180,6 +188,6 @@ export async function runCommand(argv: string[], deps: RunDeps = {}): Promise<nu
     signals.off('SIGTERM', onTerm);
     signals.off('SIGINT', onInt);
     await http?.close();
-    store.close();
+    await store.close();
   }
 }

@@ -29,6 +29,11 @@ export interface MailboxStatus {
   /** The newest error recorded on a mail (deferred or quarantined). */
   lastError: string | null;
   imap: { ok: boolean; detail: string };
+  /**
+   * With `state.postgres` (several instances): the instance holding the mailbox's lease, null when
+   * none does. Absent with SQLite (one machine works every mailbox).
+   */
+  owner?: { instance: string; token: number; expiresInSeconds: number } | null;
   /** Why this mailbox needs attention; empty when all is well. */
   attention: string[];
 }
@@ -45,6 +50,9 @@ interface StateRow {
   deferred: number;
   lastSuccess: number | null;
   lastError: string | null;
+  /** From the shared store (PostgreSQL); with SQLite the quarantine directory is counted. */
+  quarantined?: number;
+  owner?: MailboxStatus['owner'];
 }
 
 /** Read the daemon's state without writing it (read-only; absent state is "never ran"). */
@@ -155,10 +163,11 @@ async function apiStatus(config: Config): Promise<{ ok: boolean; detail: string 
 
 /** Everything `status` reports, gathered concurrently (IMAP per mailbox, the API). */
 export async function gatherStatus(config: Config): Promise<StatusReport> {
-  const state = await readState(
-    config.stateDir,
-    config.mailboxes.map((m) => m.name),
-  );
+  const names = config.mailboxes.map((m) => m.name);
+  const pg = config.state?.postgres;
+  const state: Map<string, StateRow> = pg
+    ? await (await import('../state/postgres/status.js')).readPgStatus(pg, names)
+    : await readState(config.stateDir, names);
   const [api, ...imaps] = await Promise.all([
     apiStatus(config),
     ...config.mailboxes.map((mb, i) => imapStatus(mb, `mailboxes.${i}`)),
@@ -166,9 +175,10 @@ export async function gatherStatus(config: Config): Promise<StatusReport> {
   const mailboxes = config.mailboxes.map((mb, i): MailboxStatus => {
     const st = state.get(mb.name);
     const imap = imaps[i]!;
-    const quarantined = countQuarantined(config.stateDir, mb.name);
+    const quarantined = st?.quarantined ?? countQuarantined(config.stateDir, mb.name);
     const attention: string[] = [];
     if (!imap.ok) attention.push(`IMAP: ${imap.detail}`);
+    if (pg && !st?.owner) attention.push('no instance holds this mailbox: is any daemon running?');
     if (quarantined > 0) attention.push(`${quarantined} quarantined (see "mail2ticket quarantine list")`);
     if (imap.uidValidity && st?.uidValidity && imap.uidValidity !== st.uidValidity) {
       attention.push(
@@ -186,6 +196,7 @@ export async function gatherStatus(config: Config): Promise<StatusReport> {
       lastSuccess: st?.lastSuccess ? new Date(st.lastSuccess).toISOString() : null,
       lastError: st?.lastError ?? null,
       imap: { ok: imap.ok, detail: imap.detail },
+      ...(pg ? { owner: st?.owner ?? null } : {}),
       attention,
     };
   });
@@ -199,7 +210,10 @@ function formatText(r: StatusReport): string {
   for (const m of r.mailboxes) {
     lines.push(
       `${m.name} (${m.folder}): last UID done ${m.lastUidDone ?? '-'}, backlog ${m.backlog ?? '?'}, ` +
-        `deferred ${m.deferred}, quarantined ${m.quarantined}, last success ${m.lastSuccess ?? 'never'}`,
+        `deferred ${m.deferred}, quarantined ${m.quarantined}, last success ${m.lastSuccess ?? 'never'}` +
+        (m.owner === undefined
+          ? ''
+          : `, owner ${m.owner ? `${m.owner.instance} (lease ${m.owner.token})` : 'none'}`),
     );
     lines.push(`  imap: ${m.imap.ok ? 'ok' : 'FAILING'}: ${m.imap.detail}`);
     if (m.lastError) lines.push(`  last error: ${m.lastError}`);

@@ -12,6 +12,8 @@ export interface HealthServerOptions {
   /** The API as a whole (src/api/gate.ts); absent when the daemon has no gate. */
   api?: () => ApiHealth | undefined;
   metrics: DaemonMetrics;
+  /** Mailbox leases held here (PostgreSQL, several instances); absent with SQLite. */
+  leases?: () => unknown;
 }
 
 export interface HealthServer {
@@ -25,7 +27,8 @@ export interface HealthServer {
  * GET /healthz: per-mailbox connected / last successful fetch / backlog, and the API's state; 200
  * when every mailbox is connected and the API answers, 503 otherwise (a load balancer or systemd
  * watchdog can act on it). While the API is at fault, `api.reason` says what and which setting.
- * `status`: `ok`, `degraded` (a mailbox is down) or `api-fault`.
+ * `status`: `ok`, `degraded` (a mailbox is down) or `api-fault`. With leases (PostgreSQL),
+ * `mailboxes` lists the ones this instance holds and `leases` their ages and the fair share.
  * GET /metrics: Prometheus text format (prom-client; src/daemon/metrics.ts).
  */
 export async function startHealthServer(o: HealthServerOptions): Promise<HealthServer> {
@@ -69,7 +72,9 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
       const status = !apiOk ? 'api-fault' : ok ? 'ok' : 'degraded';
       res
         .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(`${JSON.stringify({ status, ...(api ? { api } : {}), mailboxes })}\n`);
+        .end(
+          `${JSON.stringify({ status, ...(api ? { api } : {}), mailboxes, ...(o.leases ? { leases: o.leases() } : {}) })}\n`,
+        );
       return;
     }
     if (path === '/metrics') {

@@ -1,4 +1,5 @@
 import { createReadStream, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
 import { backoffDelay } from '../core/backoff.js';
 import type { ApiGate } from '../api/gate.js';
@@ -146,6 +147,12 @@ class MailboxLoop {
         this.health.connected = false;
         metrics?.connected.set(this.labels, 0);
         if (signal.aborted) break;
+        if ((err as { code?: unknown }).code === 'E_LEASE_LOST') {
+          // Another instance holds the mailbox now (src/daemon/lease.ts): its work, not ours.
+          this.health.lastError = describeError(err);
+          logger.warn({ err: this.health.lastError }, 'mailbox lease lost; stopping this mailbox here');
+          break;
+        }
         const n = ++this.health.consecutiveFailures;
         const delay = backoffDelay(n, this.settings.reconnect, this.clock.random);
         this.health.lastError = describeError(err);
@@ -169,7 +176,7 @@ class MailboxLoop {
 
   private async session(info: FolderInfo): Promise<void> {
     const { state, signal, source, logger, metrics } = this.opts;
-    const uv = state.syncUidValidity(info.uidValidity, this.clock.now());
+    const uv = await state.syncUidValidity(info.uidValidity, this.clock.now());
     if (uv.changed) {
       logger.warn(
         { previous: uv.previous, uidValidity: info.uidValidity },
@@ -191,7 +198,7 @@ class MailboxLoop {
         continue;
       }
       let timeout = info.canIdle ? this.settings.recheckIntervalMs : this.settings.pollIntervalMs;
-      const due = state.nextDeferredDue();
+      const due = await state.nextDeferredDue();
       if (due !== undefined) timeout = Math.min(timeout, Math.max(MIN_WAIT_MS, due - this.clock.now()));
       this.health.state = 'waiting';
       const r = await source.wait(timeout, signal);
@@ -202,23 +209,30 @@ class MailboxLoop {
   /** Finish server-side effects recorded but not done (crash or cut connection in between). */
   private async settleOwed(): Promise<void> {
     const { state, source, logger } = this.opts;
-    for (const rec of state.owed()) {
+    for (const rec of await state.owed()) {
       const still = await source.fetchMeta(rec.uid);
       if (still) {
         if (rec.status === 'quarantined') await this.applyQuarantine(rec.uid);
         else await this.applySuccess(rec.uid);
       }
-      state.markApplied(rec.uid);
+      await state.markApplied(rec.uid);
       logger.info({ uid: rec.uid, status: rec.status }, 'settled a server-side action owed from before');
     }
   }
 
   private async pass(): Promise<void> {
     const { state, source, signal, metrics } = this.opts;
-    const uids = await source.listUids(state.floor());
+    const uids = await source.listUids(await state.floor());
     this.health.lastSuccessfulFetchAt = new Date(this.clock.now()).toISOString();
-    const unfinished = () => uids.filter((u) => state.get(u)?.status === 'pending' || !state.get(u));
-    this.health.backlog = unfinished().length;
+    const unfinished = async () => {
+      const left: number[] = [];
+      for (const u of uids) {
+        const r = await state.get(u);
+        if (!r || r.status === 'pending') left.push(u);
+      }
+      return left;
+    };
+    this.health.backlog = (await unfinished()).length;
     metrics?.backlog.set(this.labels, this.health.backlog);
     const done = () => {
       this.health.backlog = Math.max(0, this.health.backlog - 1);
@@ -234,7 +248,7 @@ class MailboxLoop {
     try {
       for (const uid of uids) {
         if (signal.aborted || failure) break;
-        const rec = state.get(uid);
+        const rec = await state.get(uid);
         if (rec && rec.status !== 'pending') continue;
         if (rec?.nextAttempt && rec.nextAttempt > this.clock.now()) continue;
         await this.holdWhileApiAtFault();
@@ -257,10 +271,10 @@ class MailboxLoop {
     }
     if (failure) throw failure.err;
     // Every UID below the first unfinished one is done or gone: later scans start there.
-    const left = unfinished();
+    const left = await unfinished();
     const last = uids[uids.length - 1];
-    if (left.length > 0) state.setFloor(left[0]!, this.clock.now());
-    else if (last !== undefined) state.setFloor(last + 1, this.clock.now());
+    if (left.length > 0) await state.setFloor(left[0]!, this.clock.now());
+    else if (last !== undefined) await state.setFloor(last + 1, this.clock.now());
     this.health.backlog = left.length;
     metrics?.backlog.set(this.labels, this.health.backlog);
   }
@@ -286,18 +300,18 @@ class MailboxLoop {
     if (!ref) return undefined; // expunged meanwhile
     const log = logger.child({ uid, messageId: ref.messageId });
     const now = this.clock.now();
-    if (state.isMessageIdDone(ref.messageId)) {
+    if (await state.isMessageIdDone(ref.messageId)) {
       // Done before under another UID (UIDVALIDITY reset, or the same mail delivered twice).
-      state.firstSeen(uid, ref.messageId, now);
-      state.markAccepted(uid, 'duplicate', ref.messageId, now);
+      await state.firstSeen(uid, ref.messageId, now);
+      await state.markAccepted(uid, 'duplicate', ref.messageId, now);
       await this.applySuccess(uid);
-      state.markApplied(uid);
+      await state.markApplied(uid);
       this.count('duplicate');
       log.info('already done (same Message-Id); not sent again');
       return undefined;
     }
-    const firstSeen = state.firstSeen(uid, ref.messageId, now);
-    const before = state.get(uid)!;
+    const firstSeen = await state.firstSeen(uid, ref.messageId, now);
+    const before = (await state.get(uid))!;
     const raw = await source.fetchRaw(ref);
     if (!raw) return undefined;
     if (before.attempts >= this.settings.maxAttempts) {
@@ -312,8 +326,9 @@ class MailboxLoop {
       }
       return undefined;
     }
-    const rec = state.beginAttempt(uid, ref.messageId, now);
-    // Started here, synchronously, so the pipeline sees mails in UID order (MailOrder in pipeline.ts).
+    const rec = await state.beginAttempt(uid, ref.messageId, now);
+    // Started here, without an await before it, so the pipeline sees mails in UID order (MailOrder
+    // in pipeline.ts).
     const processing = this.process(raw, ref, log);
     const rest = (async () => {
       try {
@@ -333,15 +348,15 @@ class MailboxLoop {
     const outcome = result.outcome;
     if (ACCEPTED_OUTCOMES.has(outcome)) {
       apiGate?.success();
-      state.markAccepted(uid, outcome, ref.messageId, this.clock.now());
+      await state.markAccepted(uid, outcome, ref.messageId, this.clock.now());
       await this.applySuccess(uid);
-      state.markApplied(uid);
+      await state.markApplied(uid);
       this.count(outcome, result.kind);
       log.info({ outcome, kind: result.kind, attempts }, 'mail done');
     } else if (outcome === 'dry-run') {
       // Nothing was sent, so nothing is done on the server; recorded so it is not re-run forever.
-      state.markAccepted(uid, outcome, ref.messageId, this.clock.now());
-      state.markApplied(uid);
+      await state.markAccepted(uid, outcome, ref.messageId, this.clock.now());
+      await state.markApplied(uid);
       this.count(outcome, result.kind);
       log.info({ outcome, kind: result.kind }, 'mail processed (dry run)');
     } else if (outcome === 'quarantined') {
@@ -353,7 +368,7 @@ class MailboxLoop {
     } else if (apiGate && (await apiGate.judge(result.error, signal))) {
       // The API's fault, not the mail's (issue 13 §2): the attempt is taken back, the mail stays
       // unread where it is and is tried again once the API answers. The gate logs the fault once.
-      state.refundAttempt(uid);
+      await state.refundAttempt(uid);
       this.held++;
       metrics?.apiHeld.inc(this.labels);
       log.debug({ code: result.error?.code }, 'mail held: the API is at fault');
@@ -409,7 +424,7 @@ class MailboxLoop {
       return;
     }
     const next = now + deferredDelay(attempts, this.settings.deferredRetryScheduleMs);
-    this.opts.state.markDeferred(ref.uid, why, next);
+    await this.opts.state.markDeferred(ref.uid, why, next);
     this.opts.metrics?.retries.inc(this.labels);
     this.count('deferred', result.kind);
     log.warn(
@@ -420,14 +435,14 @@ class MailboxLoop {
 
   private async quarantine(ref: MailRef, raw: RawMail, error: ErrorSummary): Promise<void> {
     const { state, mailbox, stateDir, logger } = this.opts;
-    const rec = state.get(ref.uid);
+    const rec = await state.get(ref.uid);
     const now = this.clock.now();
     // Raw bytes first: once the state says "quarantined" the mail may leave the folder.
     const path = writeQuarantine(stateDir, raw, {
       mailbox: mailbox.name,
       folder: mailbox.folder,
       uid: ref.uid,
-      uidValidity: state.uidValidity,
+      uidValidity: await state.uidValidity(),
       ...(ref.messageId ? { messageId: ref.messageId } : {}),
       code: error.code,
       message: error.message,
@@ -438,9 +453,12 @@ class MailboxLoop {
         ? `moved to ${mailbox.quarantineFolder}`
         : 'left in place, unread',
     });
-    state.markQuarantined(ref.uid, `${error.code}: ${error.message}`, ref.messageId, now);
+    await state.markQuarantined(ref.uid, `${error.code}: ${error.message}`, ref.messageId, now, {
+      path,
+      host: hostname(),
+    });
     await this.applyQuarantine(ref.uid);
-    state.markApplied(ref.uid);
+    await state.markApplied(ref.uid);
     this.count('quarantined');
     logger.error(
       { uid: ref.uid, messageId: ref.messageId, code: error.code, reason: error.message, path },
@@ -450,6 +468,8 @@ class MailboxLoop {
 
   private async applySuccess(uid: number): Promise<void> {
     const mb = this.opts.mailbox;
+    // The one action no database statement can fence: ask first (a no-op without leases).
+    await this.opts.state.checkLease();
     if (mb.afterSuccess === 'move' && mb.processedFolder)
       await this.opts.source.move(uid, mb.processedFolder);
     else await this.opts.source.markSeen(uid);
@@ -457,7 +477,9 @@ class MailboxLoop {
 
   private async applyQuarantine(uid: number): Promise<void> {
     const folder = this.opts.mailbox.quarantineFolder;
-    if (folder) await this.opts.source.move(uid, folder);
+    if (!folder) return;
+    await this.opts.state.checkLease();
+    await this.opts.source.move(uid, folder);
   }
 
   private count(outcome: string, kind?: string): void {

@@ -6,10 +6,13 @@ import { describeError, Mail2TicketError } from '../errors.js';
 import { bareMessageId } from '../message-id.js';
 
 /**
- * Per-mailbox progress in SQLite (`${stateDir}/mailboxes.sqlite`). Every write is its own
- * transaction, committed before the next step acts on the server, which is what makes a SIGKILL
- * at any moment safe: the order is "record → act → record applied", and a restart finishes
- * whatever was recorded but not applied.
+ * Per-mailbox progress. Every write is its own transaction, committed before the next step acts on
+ * the server, which is what makes a SIGKILL at any moment safe: the order is "record → act →
+ * record applied", and a restart finishes whatever was recorded but not applied.
+ *
+ * Two stores implement the one async interface: SQLite in `${stateDir}/mailboxes.sqlite` (one
+ * machine, the default) and PostgreSQL (src/state/postgres/mailbox-state.ts: several instances
+ * sharing the mailboxes by lease, every write fenced by the lease's token).
  */
 
 export type MailStatus = 'pending' | 'done' | 'quarantined';
@@ -27,6 +30,83 @@ export interface MailRecord {
   lastError: string | null;
   /** 1 once the server-side effect (\Seen, move) was done; 0 while it is still owed. */
   applied: number;
+}
+
+/** Where a quarantined mail's raw bytes were written (they stay on the machine that wrote them). */
+export interface QuarantineFile {
+  path: string;
+  host: string;
+}
+
+/** The state of one mailbox at its current UIDVALIDITY. */
+export interface MailboxState {
+  readonly name: string;
+  uidValidity(): Promise<string>;
+  /**
+   * Adopt the folder's UIDVALIDITY. A change (RFC 3501 2.3.1.1: every UID is void) restarts the
+   * UID scan from 1; mail already done is then recognised by Message-Id.
+   */
+  syncUidValidity(value: string, now: number): Promise<{ changed: boolean; previous: string }>;
+  /** Every UID below the floor is done or gone; scans start here. */
+  floor(): Promise<number>;
+  setFloor(uid: number, now: number): Promise<void>;
+  get(uid: number): Promise<MailRecord | undefined>;
+  isMessageIdDone(messageId: string | undefined): Promise<boolean>;
+  /** Count an attempt before processMail starts, so a crash inside it still counts. */
+  beginAttempt(uid: number, messageId: string | undefined, now: number): Promise<MailRecord>;
+  /**
+   * Take back the attempt counted by beginAttempt: the API was at fault, not the mail (issue 13 §2),
+   * so the try must not bring it nearer to maxAttempts. The mail stays pending, due at once.
+   */
+  refundAttempt(uid: number): Promise<void>;
+  /** First-seen time of a mail (for the deferred age limit), recording it when new. */
+  firstSeen(uid: number, messageId: string | undefined, now: number): Promise<number>;
+  /** The API accepted the mail; its server-side effect is now owed (applied = 0). */
+  markAccepted(uid: number, outcome: string, messageId: string | undefined, now: number): Promise<void>;
+  /** `file`: where the raw bytes were written, recorded where the store is shared (PostgreSQL). */
+  markQuarantined(
+    uid: number,
+    reason: string,
+    messageId: string | undefined,
+    now: number,
+    file?: QuarantineFile,
+  ): Promise<void>;
+  markApplied(uid: number): Promise<void>;
+  markDeferred(uid: number, error: string, nextAttempt: number): Promise<void>;
+  /** Mail finished here whose \Seen/move did not happen yet (a crash or a cut connection in between). */
+  owed(): Promise<MailRecord[]>;
+  /** Earliest retry time of a deferred mail, if any. */
+  nextDeferredDue(): Promise<number | undefined>;
+  counts(): Promise<Record<string, number>>;
+  /**
+   * Throws E_LEASE_LOST unless this instance still holds the mailbox: called right before an
+   * action on the IMAP server (\Seen, move), which no database statement can fence. Always passes
+   * for a store without leases (SQLite: one machine).
+   */
+  checkLease(): Promise<void>;
+}
+
+/** A mailbox's lease as the state writes check it (src/daemon/lease.ts). */
+export interface Fence {
+  token: number;
+}
+
+/** An API outage (src/api/gate.ts), kept so a restart mid-outage does not count it toward a mail's age. */
+export interface ApiFaultRecord {
+  startedAt: number;
+  /** Length so far (while ongoing: until it was last seen at fault). */
+  totalMs: number;
+  ongoing: boolean;
+}
+
+export interface StateStore {
+  /** The state of one mailbox; with `fence`, every write checks that lease in the same transaction. */
+  mailbox(name: string, fence?: Fence): MailboxState;
+  /** API outages of earlier runs, oldest first (the newest MAX_API_FAULTS). */
+  apiFaults(): Promise<ApiFaultRecord[]>;
+  /** Insert or update an outage (keyed by its start). */
+  saveApiFault(r: ApiFaultRecord): Promise<void>;
+  close(): Promise<void>;
 }
 
 const SCHEMA = `
@@ -67,18 +147,11 @@ CREATE TABLE IF NOT EXISTS api_fault (
 );
 `;
 
-/** An API outage (src/api/gate.ts), kept so a restart mid-outage does not count it toward a mail's age. */
-export interface ApiFaultRecord {
-  startedAt: number;
-  /** Length so far (while ongoing: until it was last seen at fault). */
-  totalMs: number;
-  ongoing: boolean;
-}
-
 /** API outages read back at start (the newest; older ones no longer matter to any mail's age). */
-const MAX_API_FAULTS = 1000;
+export const MAX_API_FAULTS = 1000;
 
-export class StateStore {
+/** The SQLite store: one file, one machine; leases do not apply (a fence is ignored). */
+export class SqliteStateStore implements StateStore {
   readonly db: Database.Database;
 
   constructor(stateDir: string) {
@@ -95,12 +168,11 @@ export class StateStore {
     }
   }
 
-  mailbox(name: string): MailboxState {
-    return new MailboxState(this.db, name);
+  mailbox(name: string): SqliteMailboxState {
+    return new SqliteMailboxState(this.db, name);
   }
 
-  /** API outages of earlier runs, oldest first. */
-  apiFaults(): ApiFaultRecord[] {
+  async apiFaults(): Promise<ApiFaultRecord[]> {
     const rows = this.db
       .prepare('SELECT started_at, total_ms, ongoing FROM api_fault ORDER BY started_at DESC LIMIT ?')
       .all(MAX_API_FAULTS) as { started_at: number; total_ms: number; ongoing: number }[];
@@ -109,8 +181,7 @@ export class StateStore {
       .map((r) => ({ startedAt: r.started_at, totalMs: r.total_ms, ongoing: r.ongoing === 1 }));
   }
 
-  /** Insert or update an outage (keyed by its start). */
-  saveApiFault(r: ApiFaultRecord): void {
+  async saveApiFault(r: ApiFaultRecord): Promise<void> {
     this.db
       .prepare(
         `INSERT INTO api_fault (started_at, total_ms, ongoing) VALUES (?, ?, ?)
@@ -119,7 +190,7 @@ export class StateStore {
       .run(r.startedAt, r.totalMs, r.ongoing ? 1 : 0);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
@@ -150,8 +221,11 @@ const toRecord = (r: Row): MailRecord => ({
   applied: r.applied,
 });
 
-/** The state of one mailbox at its current UIDVALIDITY. */
-export class MailboxState {
+/**
+ * One mailbox in SQLite. better-sqlite3 is synchronous; the methods are async only to share the
+ * interface with PostgreSQL, and each one runs to its end without yielding.
+ */
+export class SqliteMailboxState implements MailboxState {
   constructor(
     private readonly db: Database.Database,
     readonly name: string,
@@ -165,15 +239,13 @@ export class MailboxState {
     return row?.uidvalidity ?? '';
   }
 
-  get uidValidity(): string {
+  async uidValidity(): Promise<string> {
     return this.uv;
   }
 
-  /**
-   * Adopt the folder's UIDVALIDITY. A change (RFC 3501 2.3.1.1: every UID is void) restarts the
-   * UID scan from 1; mail already done is then recognised by Message-Id.
-   */
-  syncUidValidity(value: string, now: number): { changed: boolean; previous: string } {
+  async checkLease(): Promise<void> {}
+
+  async syncUidValidity(value: string, now: number): Promise<{ changed: boolean; previous: string }> {
     const previous = this.uv;
     if (previous === value) return { changed: false, previous };
     this.db
@@ -186,27 +258,27 @@ export class MailboxState {
   }
 
   /** Every UID below the floor is done or gone; scans start here. */
-  floor(): number {
+  async floor(): Promise<number> {
     const row = this.db.prepare('SELECT floor_uid FROM mailbox WHERE name = ?').get(this.name) as
       | { floor_uid: number }
       | undefined;
     return row?.floor_uid ?? 1;
   }
 
-  setFloor(uid: number, now: number): void {
+  async setFloor(uid: number, now: number): Promise<void> {
     this.db
       .prepare('UPDATE mailbox SET floor_uid = ?, updated_at = ? WHERE name = ?')
       .run(uid, now, this.name);
   }
 
-  get(uid: number): MailRecord | undefined {
+  async get(uid: number): Promise<MailRecord | undefined> {
     const row = this.db
       .prepare('SELECT * FROM mail WHERE mailbox = ? AND uidvalidity = ? AND uid = ?')
       .get(this.name, this.uv, uid) as Row | undefined;
     return row ? toRecord(row) : undefined;
   }
 
-  isMessageIdDone(messageId: string | undefined): boolean {
+  async isMessageIdDone(messageId: string | undefined): Promise<boolean> {
     const id = bareMessageId(messageId);
     if (!id) return false;
     return Boolean(
@@ -215,7 +287,7 @@ export class MailboxState {
   }
 
   /** Count an attempt before processMail starts, so a crash inside it still counts. */
-  beginAttempt(uid: number, messageId: string | undefined, now: number): MailRecord {
+  async beginAttempt(uid: number, messageId: string | undefined, now: number): Promise<MailRecord> {
     this.db
       .prepare(
         `INSERT INTO mail (mailbox, uidvalidity, uid, status, message_id, attempts, first_seen, last_attempt)
@@ -223,14 +295,14 @@ export class MailboxState {
          ON CONFLICT(mailbox, uidvalidity, uid) DO UPDATE SET attempts = attempts + 1, last_attempt = excluded.last_attempt`,
       )
       .run(this.name, this.uv, uid, messageId ?? null, now, now);
-    return this.get(uid)!;
+    return (await this.get(uid))!;
   }
 
   /**
    * Take back the attempt counted by beginAttempt: the API was at fault, not the mail (issue 13 §2),
    * so the try must not bring it nearer to maxAttempts. The mail stays pending, due at once.
    */
-  refundAttempt(uid: number): void {
+  async refundAttempt(uid: number): Promise<void> {
     this.db
       .prepare(
         `UPDATE mail SET attempts = MAX(attempts - 1, 0), next_attempt = NULL
@@ -240,14 +312,14 @@ export class MailboxState {
   }
 
   /** First-seen time of a mail (for the deferred age limit), recording it when new. */
-  firstSeen(uid: number, messageId: string | undefined, now: number): number {
+  async firstSeen(uid: number, messageId: string | undefined, now: number): Promise<number> {
     this.db
       .prepare(
         `INSERT INTO mail (mailbox, uidvalidity, uid, status, message_id, attempts, first_seen)
          VALUES (?, ?, ?, 'pending', ?, 0, ?) ON CONFLICT DO NOTHING`,
       )
       .run(this.name, this.uv, uid, messageId ?? null, now);
-    return this.get(uid)!.firstSeen;
+    return (await this.get(uid))!.firstSeen;
   }
 
   private finish(
@@ -279,21 +351,31 @@ export class MailboxState {
   }
 
   /** The API accepted the mail; its server-side effect is now owed (applied = 0). */
-  markAccepted(uid: number, outcome: string, messageId: string | undefined, now: number): void {
+  async markAccepted(
+    uid: number,
+    outcome: string,
+    messageId: string | undefined,
+    now: number,
+  ): Promise<void> {
     this.finish(uid, 'done', outcome, messageId, null, now);
   }
 
-  markQuarantined(uid: number, reason: string, messageId: string | undefined, now: number): void {
+  async markQuarantined(
+    uid: number,
+    reason: string,
+    messageId: string | undefined,
+    now: number,
+  ): Promise<void> {
     this.finish(uid, 'quarantined', 'quarantined', messageId, reason, now);
   }
 
-  markApplied(uid: number): void {
+  async markApplied(uid: number): Promise<void> {
     this.db
       .prepare('UPDATE mail SET applied = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?')
       .run(this.name, this.uv, uid);
   }
 
-  markDeferred(uid: number, error: string, nextAttempt: number): void {
+  async markDeferred(uid: number, error: string, nextAttempt: number): Promise<void> {
     this.db
       .prepare(
         `UPDATE mail SET status = 'pending', outcome = 'deferred', last_error = ?, next_attempt = ?
@@ -303,7 +385,7 @@ export class MailboxState {
   }
 
   /** Mail finished here whose \Seen/move did not happen yet (a crash or a cut connection in between). */
-  owed(): MailRecord[] {
+  async owed(): Promise<MailRecord[]> {
     const rows = this.db
       .prepare(
         `SELECT * FROM mail WHERE mailbox = ? AND uidvalidity = ? AND applied = 0 AND status != 'pending' ORDER BY uid`,
@@ -313,7 +395,7 @@ export class MailboxState {
   }
 
   /** Earliest retry time of a deferred mail, if any. */
-  nextDeferredDue(): number | undefined {
+  async nextDeferredDue(): Promise<number | undefined> {
     const row = this.db
       .prepare(
         `SELECT MIN(next_attempt) AS t FROM mail WHERE mailbox = ? AND uidvalidity = ? AND status = 'pending' AND next_attempt IS NOT NULL`,
@@ -322,7 +404,7 @@ export class MailboxState {
     return row.t ?? undefined;
   }
 
-  counts(): Record<string, number> {
+  async counts(): Promise<Record<string, number>> {
     const rows = this.db
       .prepare(
         `SELECT CASE WHEN status = 'pending' AND outcome = 'deferred' THEN 'deferred' ELSE status END AS s, COUNT(*) AS n

@@ -1,5 +1,6 @@
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { openMessageIndex } from '../state/open.js';
+import type { PostgresConfig } from '../state/postgres/config-schema.js';
 import type { MessageIndex } from '../state/store.js';
 import type { Classification, Decision, ParsedMail, ThreadDecision } from '../types.js';
 import type { ThreadConfig } from './config-schema.js';
@@ -42,6 +43,8 @@ export function threadInputOf(
 
 export interface ThreadingStepsOptions {
   stateDir: string;
+  /** `state.postgres`: the shared index instead of `${stateDir}/index.sqlite`. */
+  postgres?: PostgresConfig;
   dryRun: boolean;
   config: ThreadConfig;
   limits?: Pick<Limits, 'maxReferences'>;
@@ -55,7 +58,11 @@ export interface ThreadingStepsOptions {
  * API answer is kept in `${stateDir}/index.sqlite`.
  */
 export function createThreadingSteps(opts: ThreadingStepsOptions): ThreadingSteps {
-  const opened = openMessageIndex({ stateDir: opts.stateDir, dryRun: opts.dryRun });
+  const opened = openMessageIndex({
+    stateDir: opts.stateDir,
+    dryRun: opts.dryRun,
+    ...(opts.postgres ? { postgres: opts.postgres } : {}),
+  });
   const index = opened.index;
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const resolver = createResolver({ index, ...(opts.api ? { api: opts.api } : {}) });

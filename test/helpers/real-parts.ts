@@ -1,5 +1,5 @@
 /**
- * Real parts (Dovecot, Chromium, openssl, PostgreSQL once it lands) are tested for real, never
+ * Real parts (Dovecot, Chromium, openssl, PostgreSQL) are tested for real, never
  * faked. A suite that needs one asks `realPartsAvailable(import.meta.url, ...parts)`:
  * - under CI=true a missing part is an error: the suite file fails to load, the run fails;
  * - elsewhere the suite skips, and the skip is recorded (file and reason) so that
