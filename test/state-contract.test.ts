@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStateStore, type StateStore } from '../src/daemon/mailbox-state.js';
 import { type OpenedIndex, openMessageIndex } from '../src/state/open.js';
+import { type AttachmentStore, SqliteAttachmentStore } from '../src/state/attachments.js';
 import { OverlayIndex } from '../src/state/overlay.js';
+import { openPgAttachmentStore } from '../src/state/postgres/attachments.js';
 import { postgresConfigSchema } from '../src/state/postgres/config-schema.js';
 import { openPgIndex, openPgStateStore } from '../src/state/postgres/open.js';
 import { openSqliteIndex } from '../src/state/sqlite.js';
@@ -20,6 +22,7 @@ import { type PgCluster, postgresAvailable, startPostgres } from './helpers/post
 /** One empty store (a directory or a database), opened as often as a case needs. */
 interface Location {
   index(opts?: { readOnly?: boolean }): MessageIndex;
+  attachments(): AttachmentStore;
   dryRun(): OpenedIndex;
   state(): Promise<StateStore>;
 }
@@ -56,6 +59,7 @@ const sqlite: Backend = {
       index: (o) => openSqliteIndex({ stateDir, readOnly: o?.readOnly ?? false }),
       dryRun: () => openMessageIndex({ stateDir, dryRun: true }),
       state: async () => new SqliteStateStore(stateDir),
+      attachments: () => new SqliteAttachmentStore(stateDir),
     };
   },
 };
@@ -77,6 +81,7 @@ const postgres: Backend = {
       index: (o) => openPgIndex(cfg, { readOnly: o?.readOnly ?? false }),
       dryRun: () => openMessageIndex({ stateDir: '/nonexistent', dryRun: true, postgres: cfg }),
       state: () => openPgStateStore(cfg),
+      attachments: () => openPgAttachmentStore(cfg),
     };
   },
 };
@@ -266,6 +271,35 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
       await overlay.markProcessed('<a@x>');
       expect(await overlay.isProcessed('<a@x>')).toBe(true);
       expect(await ro.isProcessed('<a@x>')).toBe(false);
+    });
+  });
+
+  describe.skipIf(!backend.available)('attachment records', () => {
+    it('walk intent -> created -> connected across a reopen, never blanking a created row id', async () => {
+      const loc = await backend.fresh();
+      const first = loc.attachments();
+      const rec = { ticketMessageId: 7, sha256: 'ab'.repeat(32), name: 'a.pdf', size: 3, messageId: '<m@x>' };
+      await first.put({ ...rec, state: 'intent' });
+      await first.put({ ...rec, state: 'created', attachmentId: 42 });
+      // A crash before "created" was known to the next attempt writes intent again: the id stays.
+      await first.put({ ...rec, state: 'intent' });
+      await first.put({ ...rec, name: 'b.txt', sha256: 'cd'.repeat(32), state: 'intent' });
+      await first.close();
+
+      const again = track(loc.attachments());
+      // Sorted here: the stores order by updated_at, and two writes may share a millisecond.
+      const rows = (await again.forMessage(7)).sort((a, b) => a.name.localeCompare(b.name));
+      expect(rows.map((r) => [r.name, r.state, r.attachmentId])).toEqual([
+        ['a.pdf', 'intent', 42],
+        ['b.txt', 'intent', undefined],
+      ]);
+      await again.put({ ...rec, state: 'connected', attachmentId: 42 });
+      expect((await again.forMessage(7)).find((r) => r.name === 'a.pdf')).toEqual({
+        ...rec,
+        state: 'connected',
+        attachmentId: 42,
+      });
+      expect(await again.forMessage(8)).toEqual([]);
     });
   });
 

@@ -3,7 +3,8 @@ import { applyLive } from '../api/live.js';
 import { rmSync } from 'node:fs';
 import { threadApiFor } from '../api/thread-api.js';
 import { cleanStaleSpool, spoolRootFor } from '../attachments/sink.js';
-import { SqliteAttachmentStore } from '../state/attachments.js';
+import { type AttachmentStore, SqliteAttachmentStore } from '../state/attachments.js';
+import { openPgAttachmentStore } from '../state/postgres/attachments.js';
 import type { Config } from '../config.js';
 import { Mail2TicketError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -32,7 +33,13 @@ export async function buildLiveContext(
   // Files: spool files of killed runs go; uploads are recorded beside the thread index.
   const upload = config.attachments.mode === 'upload';
   if (upload) cleanStaleSpool(config.stateDir);
-  const attachments = upload ? new SqliteAttachmentStore(config.stateDir) : undefined;
+  // With state.postgres the records are shared: a failover reuses the rows the last owner created.
+  const pg = config.state?.postgres;
+  const attachments: AttachmentStore | undefined = !upload
+    ? undefined
+    : pg
+      ? openPgAttachmentStore(pg)
+      : new SqliteAttachmentStore(config.stateDir);
   const built = await buildContext(config, {
     dryRun: false,
     threadApi: threadApiFor(client),

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { Mail2TicketError } from '../../errors.js';
+import { ATTACHMENT_DDL } from '../attachments.js';
 import { MIGRATIONS as INDEX_MIGRATIONS } from '../schema.js';
 
 /**
@@ -116,6 +117,9 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   { id: 'quarantine-1', sql: QUARANTINE },
   { id: 'lease-1', sql: LEASES },
   { id: 'api-fault-1', sql: API_FAULTS },
+  // Attachment uploads (src/state/attachments.ts): the same portable DDL as SQLite, shared so that
+  // an instance taking a mailbox over reuses the rows the previous owner created.
+  { id: 'attachments-1', sql: ATTACHMENT_DDL },
 ];
 
 /**
