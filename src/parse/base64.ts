@@ -29,6 +29,53 @@ export class Base64DecoderStream extends Transform {
       callback();
       return;
     }
+    if (!this.fastPath(chunk)) this.slowPath(chunk);
+    callback();
+  }
+
+  /**
+   * The common shape, alphabet characters in CRLF or LF lines, decoded by Buffer with the line
+   * breaks left in (Buffer skips them; WHATWG forgiving-base64, which newer Node uses first, too).
+   * The quartet boundary is found from the number of significant characters, counted as the bytes
+   * that are not CR or LF; any other byte is caught: `=`, `-` and `_` (which Buffer reads
+   * differently from libbase64) before decoding, others after it, because Buffer skips them and
+   * then gives fewer bytes than whole quartets give. Returns false (nothing pushed, nothing
+   * carried) when the chunk needs the byte loop.
+   */
+  private fastPath(chunk: Buffer): boolean {
+    if (chunk.length < 64 || chunk.includes(EQ) || chunk.includes(DASH) || chunk.includes(UNDERSCORE))
+      return false;
+    const total = this.carried + chunk.length - count(chunk, LF) - count(chunk, CR);
+    const rest = total & 3;
+    if (total - rest <= this.carried) return false; // not one whole quartet past the carry: rare, tiny
+    // the last `rest` significant characters stay for the next chunk: find where they start
+    let cut = chunk.length;
+    let taken = 0;
+    while (cut > 0) {
+      const b = chunk[cut - 1]!;
+      if (b === LF || b === CR) {
+        cut--;
+        continue;
+      }
+      if (taken === rest) break;
+      if (BASE64_KIND[b] !== 1) return false;
+      cut--;
+      taken++;
+    }
+    const head = this.carried > 0 ? this.carry.toString('latin1', 0, this.carried) : '';
+    const decoded = Buffer.from(head + chunk.toString('latin1', 0, cut), 'base64');
+    if (decoded.length !== ((total - rest) / 4) * 3) return false; // a skipped byte in the prefix
+    this.carried = 0;
+    for (let i = cut; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (b !== LF && b !== CR) this.carry[this.carried++] = b;
+    }
+    if (decoded.length > 0) this.push(decoded);
+    return true;
+  }
+
+  /** Any input: one loop over the bytes, keeping alphabet characters and ending runs at `=`. */
+  private slowPath(chunk: Buffer): void {
     const need = this.carried + chunk.length;
     // reused between chunks: mailsplit hands over chunks of at most its read size
     if (this.scratch.length < need) this.scratch = Buffer.allocUnsafe(Math.max(need, 16 * 1024));
@@ -55,7 +102,6 @@ export class Base64DecoderStream extends Transform {
       const decoded = out.length === 1 ? out[0]! : Buffer.concat(out);
       if (decoded.length > 0) this.push(decoded);
     }
-    callback();
   }
 
   override _flush(callback: TransformCallback): void {
@@ -67,6 +113,19 @@ export class Base64DecoderStream extends Transform {
     this.scratch = Buffer.alloc(0);
     callback();
   }
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const EQ = 0x3d;
+const DASH = 0x2d;
+const UNDERSCORE = 0x5f;
+
+/** How often `byte` occurs in `buf` (memchr by indexOf: base64 lines are 76 characters long). */
+function count(buf: Buffer, byte: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(byte); i >= 0; i = buf.indexOf(byte, i + 1)) n++;
+  return n;
 }
 
 /** Characters of one run (alphabet only, no `=`), decoded by Buffer into a buffer of its own. */
