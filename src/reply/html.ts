@@ -69,8 +69,13 @@ export const BLOCK = new Set([
 ]);
 
 const isElem = (n: Node | null | undefined): n is Elem => !!n && DomUtils.isTag(n);
-const classes = (e: Elem) => (e.attribs.class ?? '').split(/\s+/);
-const hasClass = (e: Elem, c: string) => classes(e).includes(NAME_PREFIX + c);
+/** A class token; the substring test first spares the split for almost every element (a token is a substring). */
+function hasClass(e: Elem, c: string): boolean {
+  const value = e.attribs.class;
+  const name = NAME_PREFIX + c;
+  if (!value?.includes(name)) return false;
+  return value.split(/\s+/).includes(name);
+}
 const idIs = (e: Elem, id: string) => e.attribs.id === NAME_PREFIX + id;
 
 /** Minimal entity decoding for matching phrases (the DOM keeps entities raw so it round-trips). */
