@@ -25,6 +25,7 @@ import { defaultConfig } from '../src/config.js';
 import { mapMail } from '../src/map/map.js';
 import { messageIdOf } from '../src/message-id.js';
 import { parseMail } from '../src/parse/parse.js';
+import { MailFileSink } from '../src/attachments/sink.js';
 import { readSources } from '../src/sources/index.js';
 import type { ThreadDecision } from '../src/types.js';
 
@@ -131,7 +132,10 @@ export async function measureStages(dir: string): Promise<StagesReport> {
     for await (const input of readSources([dir])) {
       mails++;
       ours.start();
-      const mail = await parseMail(input.open(), { limits: opts.limits });
+      // as the dry-run replay parses with the default attachments.mode (upload): every file
+      // decoded and hashed by the sink (src/pipeline.ts prepareStream)
+      const sink = config.attachments.mode === 'upload' ? new MailFileSink(config.attachments) : undefined;
+      const mail = await parseMail(input.open(), { limits: opts.limits, ...(sink ? { sink } : {}) });
       ours.stop('parse');
 
       ours.start();

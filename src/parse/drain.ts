@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { BASE64_KIND } from './base64.js';
 
 /**
  * Attachments the pipeline only counts (every part but report parts and inline images within
@@ -53,13 +54,6 @@ export class CountingDecoder extends Transform {
     callback();
   }
 }
-
-/** 1: a base64 character, 2: `=`, 0: skipped. */
-const BASE64_KIND = new Uint8Array(256);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') {
-  BASE64_KIND[c.charCodeAt(0)] = 1;
-}
-BASE64_KIND['='.charCodeAt(0)] = 2;
 
 /** Transfer encodings CountingDecoder sizes; others (quoted-printable) are decoded as before. */
 export function countable(encoding: unknown): 'base64' | 'identity' | undefined {

@@ -3,6 +3,7 @@ import { AUTO_CHARSET, UTF7_CHARSET, isUtf7Label } from '../body/charset.js';
 import { CharsetDecoderStream } from '../body/charset-stream.js';
 import type { Limits } from '../limits.js';
 import { UUENCODE_ENCODINGS, UudecodeStream } from '../attachments/uudecode.js';
+import { Base64DecoderStream } from './base64.js';
 import { CountingDecoder, countable } from './drain.js';
 
 /**
@@ -119,6 +120,15 @@ export function createMailParser(
         created.decoder = counter;
         drain.sizes.set(created.headers, counter);
       }
+    }
+    if (created?.decoder && encoding === 'base64' && !(created.decoder instanceof CountingDecoder)) {
+      // the same bytes as mailsplit's libbase64 Decoder, in the same chunks, without its string
+      // handling (src/parse/base64.ts): attachments are hashed and uploaded from these bytes
+      const decoder = new Base64DecoderStream();
+      decoder.on('end', () => {
+        internal.decoderEnded = true;
+      });
+      created.decoder = decoder;
     }
     if (created && !/^multipart\//i.test(created.contentType ?? '')) {
       const label = (created.charset ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');

@@ -1,5 +1,5 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { type AttachmentStream, type MailParser, type MessageText, parseAddressHeader } from 'mailparser';
 import { safeName } from '../attachments/names.js';
 import type { AttachmentSink, FileWriter } from '../attachments/sink.js';
@@ -8,6 +8,7 @@ import { Mail2TicketError, describeError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { CapturedPart, InlineImage, MailAddress, MailFile, MimePartInfo, ParsedMail } from '../types.js';
 import { toMailAddress, toMailAddresses } from './addresses.js';
+import { runChain } from './chain.js';
 import { parseMailDate, receivedDate } from './date.js';
 import {
   bytesToText,
@@ -73,17 +74,17 @@ export async function parseMail(input: Buffer | Readable, options: ParseOptions 
     collector.topHeaders ??= headers;
   });
 
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), limits.parseTimeoutMs);
+  let timedOut = false;
   try {
-    await pipeline(source, lineEndings, tap, parser, { signal: controller.signal });
+    await runChain([source, lineEndings, tap, parser], limits.parseTimeoutMs, () => {
+      timedOut = true;
+      return new Error('parse timeout');
+    });
     await collector.settled();
     await collector.takeUuencodedFromText();
   } catch (err) {
     source.destroy();
-    throw classifyParseError(err, tap, limits, controller.signal.aborted);
-  } finally {
-    clearTimeout(timer);
+    throw classifyParseError(err, tap, limits, timedOut);
   }
   if (tap.size === 0) throw new Mail2TicketError('E_MAIL_EMPTY', 'the mail is empty (0 bytes)');
   const shape = mimeShape(parser);

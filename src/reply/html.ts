@@ -8,6 +8,7 @@ import {
   ORIGINAL_MESSAGE,
   outlookBlockAt,
 } from './quote-headers.js';
+import { certainlyNoSplit, decodeForMatch } from './html-gate.js';
 import { isSentFromLine } from './signature.js';
 
 /**
@@ -34,7 +35,7 @@ export interface HtmlSplit {
   doc: Doc;
 }
 
-const BLOCK = new Set([
+export const BLOCK = new Set([
   'address',
   'article',
   'aside',
@@ -68,26 +69,17 @@ const BLOCK = new Set([
 ]);
 
 const isElem = (n: Node | null | undefined): n is Elem => !!n && DomUtils.isTag(n);
-const classes = (e: Elem) => (e.attribs.class ?? '').split(/\s+/);
-const hasClass = (e: Elem, c: string) => classes(e).includes(NAME_PREFIX + c);
+/** A class token; the substring test first spares the split for almost every element (a token is a substring). */
+function hasClass(e: Elem, c: string): boolean {
+  const value = e.attribs.class;
+  const name = NAME_PREFIX + c;
+  if (!value?.includes(name)) return false;
+  return value.split(/\s+/).includes(name);
+}
 const idIs = (e: Elem, id: string) => e.attribs.id === NAME_PREFIX + id;
 
 /** Minimal entity decoding for matching phrases (the DOM keeps entities raw so it round-trips). */
-function decode(s: string): string {
-  if (!s.includes('&') && !s.includes('\u00a0')) return s;
-  return s
-    .replace(/&nbsp;|&#160;|&#xa0;/gi, ' ')
-    .replace(/&lt;/gi, '<')
-    .replace(/&gt;/gi, '>')
-    .replace(/&quot;/gi, '"')
-    .replace(/&#39;|&apos;/gi, "'")
-    .replace(/&#(\d{1,7});/g, (_, d) => String.fromCodePoint(Math.min(Number(d), 0x10ffff)))
-    .replace(/&#x([0-9a-f]{1,6});/gi, (_, h) =>
-      String.fromCodePoint(Math.min(Number.parseInt(h, 16), 0x10ffff)),
-    )
-    .replace(/&amp;/gi, '&')
-    .replace(/\u00a0/g, ' ');
-}
+const decode = decodeForMatch;
 
 /** Text of a subtree as lines: <br> and block elements break lines. Capped: only the top matters. */
 function linesOf(node: Node, max = 4000): string[] {
@@ -315,6 +307,11 @@ function hasText(n: Node, skip: Set<Node>): boolean {
 }
 
 export function splitHtml(html: string, subject: string): HtmlSplit {
+  return certainlyNoSplit(html, BLOCK) ? noSplit(html) : splitHtmlDom(html, subject);
+}
+
+/** The DOM walk itself (exported for the test that checks the string-level shortcut against it). */
+export function splitHtmlDom(html: string, subject: string): HtmlSplit {
   const doc = parseDocument(html, { decodeEntities: false });
   const found = findIn(doc as unknown as Node, doc, subject);
   const base = { quoted: [] as Node[], signature: [] as Node[], doc };
@@ -332,6 +329,23 @@ export function splitHtml(html: string, subject: string): HtmlSplit {
     return { ...base, quoted, method: 'uncertain:empty-new-part' };
   }
   return { quoted, signature, method: found.method, doc };
+}
+
+/**
+ * What the DOM walk gives for HTML without any boundary or signature (src/reply/html-gate.ts), with
+ * the document built only if a caller renders from it.
+ */
+function noSplit(html: string): HtmlSplit {
+  let doc: Doc | undefined;
+  return {
+    method: 'none',
+    quoted: [],
+    signature: [],
+    get doc() {
+      doc ??= parseDocument(html, { decodeEntities: false });
+      return doc;
+    },
+  };
 }
 
 const INLINE_PARENTS = new Set([

@@ -1,0 +1,88 @@
+import { FORWARD, matchPhrase, ORIGINAL_MESSAGE } from './quote-headers.js';
+import { isSentFromLine } from './signature.js';
+
+/**
+ * A string-level test that the HTML splitter (src/reply/html.ts) would find nothing: no quote
+ * boundary, no forward, no signature. Most mail HTML (newsletters, notifications, a first message)
+ * has none, and building the DOM to learn that was about a tenth of the replay's CPU
+ * (docs/benchmarks.md). The test is conservative: `true` only when every rule of the DOM walk is
+ * certain not to fire; anything it cannot rule out sends the mail through the DOM walk.
+ *
+ * It reads the SANITISED HtmlBody, whose shape src/body/sanitize.ts guarantees: every `<` of text
+ * and of attribute values is written `&lt;` and every `>` in attribute values `&gt;`, so tags are
+ * exactly the `<...>` runs and the text between them is htmlparser2's text nodes (with
+ * `decodeEntities: false`, which the splitter uses). A `<` that does not open a tag, end tag or
+ * comment makes the test give up.
+ *
+ * What each DOM rule needs, and the check here that rules it out:
+ * - marker classes and ids (Gmail, Thunderbird, Outlook, Yahoo, Zimbra, signature markers): the
+ *   prefixed name appears in the markup;
+ * - `<hr>` and `<blockquote>` rules: the tag appears;
+ * - Outlook desktop's border-top block: `border-top` appears (any case);
+ * - a text node that is a forward or "Original Message" line: each text run is matched as the
+ *   walk matches a text node;
+ * - a `<div>`/`<p>` whose one line is "Sent from my ...": its line is text between block
+ *   boundaries (style skipped), joined node by node as the walk joins it; every such line, and
+ *   every prefix of one at a text-node boundary (the walk may stop early), is tested.
+ */
+export function certainlyNoSplit(html: string, blockTags: ReadonlySet<string>): boolean {
+  if (MARKERS.test(html)) return false;
+  let line = '';
+  let i = 0;
+  while (i < html.length) {
+    const lt = html.indexOf('<', i);
+    const text = lt < 0 ? html.slice(i) : html.slice(i, lt);
+    if (text.length > 0) {
+      const t = decodeForMatch(text).trim();
+      if (t.length > 0 && t.length < 100 && (matchPhrase(FORWARD, t) || matchPhrase(ORIGINAL_MESSAGE, t)))
+        return false;
+      line += decodeForMatch(text).replace(/\s+/g, ' ');
+      if (isSentFromLine(line)) return false;
+    }
+    if (lt < 0) break;
+    if (html.startsWith('<!--', lt)) {
+      const end = html.indexOf('-->', lt + 4);
+      if (end < 0) return false;
+      i = end + 3;
+      continue;
+    }
+    const m = TAG.exec(html.slice(lt, lt + 200));
+    if (!m) return false; // a `<` that is not a tag: not the sanitiser's shape
+    const end = html.indexOf('>', lt);
+    if (end < 0) return false;
+    const name = m[2]!.toLowerCase();
+    if (name === 'style' && !m[1]) {
+      // the walk skips <style> with its text; its content is not part of any line
+      const close = html.toLowerCase().indexOf('</style', end);
+      if (close < 0) return false;
+      i = close;
+      continue;
+    }
+    if (blockTags.has(name)) line = '';
+    i = end + 1;
+  }
+  return true;
+}
+
+/** Tags of the markers and rules above; `m2t-` is the sanitiser's class and id prefix. */
+const MARKERS =
+  /<(?:hr|blockquote)\b|border-top|m2t-(?:gmail_quote|gmail_signature|moz-|divRplyFwdMsg|OLK_SRC_BODY_SECTION|yahoo_quoted|zwchr|Signature|ms-outlook-mobile-signature)/i;
+
+const TAG = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)/;
+
+/** The splitter's entity decoding for matching (src/reply/html.ts `decode`), same steps. */
+export function decodeForMatch(s: string): string {
+  if (!s.includes('&') && !s.includes('\u00a0')) return s;
+  return s
+    .replace(/&nbsp;|&#160;|&#xa0;/gi, ' ')
+    .replace(/&lt;/gi, '<')
+    .replace(/&gt;/gi, '>')
+    .replace(/&quot;/gi, '"')
+    .replace(/&#39;|&apos;/gi, "'")
+    .replace(/&#(\d{1,7});/g, (_, d) => String.fromCodePoint(Math.min(Number(d), 0x10ffff)))
+    .replace(/&#x([0-9a-f]{1,6});/gi, (_, h) =>
+      String.fromCodePoint(Math.min(Number.parseInt(h, 16), 0x10ffff)),
+    )
+    .replace(/&amp;/gi, '&')
+    .replace(/\u00a0/g, ' ');
+}

@@ -1,0 +1,89 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { htmlBody } from '../bench/corpus-text.js';
+import { Prng } from '../bench/prng.js';
+import { sanitizeHtmlBody } from '../src/body/sanitize.js';
+import { mappingOptions } from '../src/commands/context.js';
+import { defaultConfig } from '../src/config.js';
+import { parseMail } from '../src/parse/parse.js';
+import { BLOCK, splitHtml, splitHtmlDom } from '../src/reply/html.js';
+import { certainlyNoSplit } from '../src/reply/html-gate.js';
+
+/**
+ * The string-level shortcut of the HTML splitter (src/reply/html-gate.ts) may say "nothing to
+ * split" only where the DOM walk finds no boundary and no signature: checked on the sanitised
+ * HTML of every fixture mail, generated newsletters, and hand-made cases at the edges of each rule.
+ */
+const opts = mappingOptions(defaultConfig());
+const sanitize = (html: string) => sanitizeHtmlBody(html, [], { body: opts.body, limits: opts.limits }).html;
+
+function emlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...emlFiles(p));
+    else if (name.endsWith('.eml')) out.push(p);
+  }
+  return out;
+}
+
+const EDGE_CASES: string[] = [
+  '<div>Sent from my iPhone</div>',
+  '<div>Sent from my <b>iPhone</b></div>',
+  '<div>S&#101;nt from my iPhone</div>',
+  '<p>Sent&nbsp;from&nbsp;my&nbsp;iPhone</p>',
+  '<div>Sent from <style>p{color:red}</style>my iPhone</div>',
+  `<div>${'<p></p>'.repeat(120)}Sent from my iPhone<span>and a long tail of more words after it</span></div>`,
+  '<div><span>Von meinem iPhone gesendet</span></div>',
+  '<div>Envoyé de mon iPhone</div>',
+  '<p>---------- Forwarded message ---------</p><p>From: a</p>',
+  '<p>&#45;&#45;--- Forwarded message ---------</p>',
+  '<p>-----Original Message-----</p><p>From: a@example.com</p><p>text</p>',
+  '<div>Begin forwarded message:</div>',
+  '<div class="gmail_quote">On Mon, A wrote:<blockquote>x</blockquote></div>',
+  '<p>new</p><div class="gmail_signature">-- me</div>',
+  '<p>new</p><div id="Signature">me</div>',
+  '<p>new</p><hr><div><b>From:</b> a<br><b>Sent:</b> b<br><b>To:</b> c<br><b>Subject:</b> d</div>',
+  '<p>new</p><div style="border:none;border-top:solid #E1E1E1 1.0pt">From: a<br>Sent: b<br>To: c<br>Subject: d</div>',
+  '<p>new</p><p>On Mon, 1 Jan 2024, Jane wrote:</p><blockquote>old</blockquote>',
+  '<p>Thanks!</p><p>Best regards,<br>Jane</p>',
+  '<table><tr><td>Contact us:</td><td>Get 20% off</td></tr></table>',
+  '<p>Just a plain first message with no history.</p>',
+];
+
+describe('certainlyNoSplit', () => {
+  it('says "nothing to split" only where the DOM walk finds nothing, on fixture mail, newsletters and edge cases', async () => {
+    const htmls: string[] = [];
+    for (const file of emlFiles(new URL('../fixtures', import.meta.url).pathname)) {
+      try {
+        const mail = await parseMail(readFileSync(file));
+        if (mail.html) htmls.push(sanitize(mail.html));
+      } catch {
+        // fixtures that are meant not to parse
+      }
+    }
+    const rng = new Prng('reply-html-gate');
+    for (let i = 0; i < 40; i++) htmls.push(sanitize(htmlBody(rng, rng.int(2_000, 30_000))));
+    for (const html of EDGE_CASES) htmls.push(sanitize(html));
+    expect(htmls.length).toBeGreaterThan(100);
+    let shortcuts = 0;
+    let splits = 0;
+    for (const html of htmls) {
+      const dom = splitHtmlDom(html, 'Re: hello');
+      const nothing = dom.method === 'none' && dom.signature.length === 0 && dom.quoted.length === 0;
+      if (!nothing) splits++;
+      if (certainlyNoSplit(html, BLOCK)) {
+        shortcuts++;
+        expect(nothing, html.slice(0, 400)).toBe(true);
+        const fast = splitHtml(html, 'Re: hello');
+        expect([fast.method, fast.quoted, fast.signature]).toEqual(['none', [], []]);
+        // the document is still there for a caller that renders from it
+        expect(fast.doc.children.length).toBe(dom.doc.children.length);
+      }
+    }
+    // both outcomes occur, so neither side of the implication is vacuous
+    expect(splits).toBeGreaterThan(15);
+    expect(shortcuts).toBeGreaterThan(40);
+  });
+});
