@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { describeError, Mail2TicketError } from '../../errors.js';
 import { resolveSecret } from '../../secrets.js';
 import type { PostgresConfig } from './config-schema.js';
@@ -12,10 +13,23 @@ import type { PostgresConfig } from './config-schema.js';
 
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-const types = new pg.TypeOverrides();
-// 20 = int8, 1700 = numeric (count(*) is int8; ceil() of a division may be numeric).
-types.setTypeParser(20, (v) => Number(v));
-types.setTypeParser(1700, (v) => Number(v));
+/**
+ * node-postgres is loaded on the first pool, not on import: loading it touches process.stdout,
+ * which opens a handle in every program that imports the library (test/package.test.ts "runs
+ * nothing on import"), and a SQLite-only install never needs it. It is CommonJS, so `require`
+ * keeps createPool synchronous.
+ */
+let driver: { pg: typeof pg; types: pg.CustomTypesConfig } | undefined;
+function loadDriver(): { pg: typeof pg; types: pg.CustomTypesConfig } {
+  if (driver) return driver;
+  const lib = createRequire(import.meta.url)('pg') as typeof pg;
+  const types = new lib.TypeOverrides();
+  // 20 = int8, 1700 = numeric (count(*) is int8; ceil() of a division may be numeric).
+  types.setTypeParser(20, (v) => Number(v));
+  types.setTypeParser(1700, (v) => Number(v));
+  driver = { pg: lib, types };
+  return driver;
+}
 
 /** The URL as it may appear in messages: no password (the schema rejects one anyway), no query. */
 export function describeUrl(url: string): string {
@@ -41,6 +55,7 @@ export interface PoolOptions {
 }
 
 export function createPool(cfg: PostgresConfig, opts: PoolOptions = {}): pg.Pool {
+  const { pg: lib, types } = loadDriver();
   const config: pg.PoolConfig = {
     connectionString: cfg.url,
     max: opts.max ?? cfg.poolSize,
@@ -62,7 +77,7 @@ export function createPool(cfg: PostgresConfig, opts: PoolOptions = {}): pg.Pool
   // Resolved once per new connection, so a rotated secret file is picked up without a restart.
   const ref = cfg.password;
   if (ref !== undefined) config.password = () => resolveSecret(ref, 'state.postgres.password');
-  const pool = new pg.Pool(config);
+  const pool = new lib.Pool(config);
   // An idle client losing its connection (database restart) emits here; without a listener Node
   // would crash the process. The next query gets a fresh connection.
   pool.on('error', () => {});
