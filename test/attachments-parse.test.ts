@@ -220,7 +220,8 @@ describe('which parts are files, and their names', () => {
         { html: '<p>hi <img src="cid:logo@x" alt="logo"></p>' },
       );
     const byDefault = await prepare(mail());
-    expect(byDefault.prepared.decision.attachments).toEqual([]);
+    // No files: the decision has no attachment list at all (src/pipeline.ts keeps it as it was).
+    expect(byDefault.prepared.decision.attachments).toBeUndefined();
     expect(byDefault.prepared.payload.HtmlBody).toContain('data:image/png;base64,');
 
     const asFiles = await prepare(mail(), steps({}, { inlineImages: 'attachments' }));

@@ -149,6 +149,12 @@ describe.skipIf(!available)('GET /metrics of a running daemon (Dovecot + sandbox
         'mails',
         60_000,
       );
+      // "grace" fails its login on its own schedule (backoff, a loaded machine): wait for one refusal.
+      await until(
+        async () => ((await scrape()).value('mail2ticket_reconnects_total', { mailbox: 'grace' }) ?? 0) >= 1,
+        'grace refused once',
+        60_000,
+      );
       const res = await fetch(url);
       contentType = res.headers.get('content-type');
       text = await res.text();
