@@ -195,7 +195,8 @@ export class SqliteStateStore implements StateStore {
   }
 }
 
-interface Row {
+/** A `mail` row as both stores read it (same columns in SQLite and PostgreSQL). */
+export interface MailRow {
   uid: number;
   status: MailStatus;
   outcome: string | null;
@@ -208,7 +209,7 @@ interface Row {
   applied: number;
 }
 
-const toRecord = (r: Row): MailRecord => ({
+export const toMailRecord = (r: MailRow): MailRecord => ({
   uid: r.uid,
   status: r.status,
   outcome: r.outcome,
@@ -274,8 +275,8 @@ export class SqliteMailboxState implements MailboxState {
   async get(uid: number): Promise<MailRecord | undefined> {
     const row = this.db
       .prepare('SELECT * FROM mail WHERE mailbox = ? AND uidvalidity = ? AND uid = ?')
-      .get(this.name, this.uv, uid) as Row | undefined;
-    return row ? toRecord(row) : undefined;
+      .get(this.name, this.uv, uid) as MailRow | undefined;
+    return row ? toMailRecord(row) : undefined;
   }
 
   async isMessageIdDone(messageId: string | undefined): Promise<boolean> {
@@ -390,8 +391,8 @@ export class SqliteMailboxState implements MailboxState {
       .prepare(
         `SELECT * FROM mail WHERE mailbox = ? AND uidvalidity = ? AND applied = 0 AND status != 'pending' ORDER BY uid`,
       )
-      .all(this.name, this.uv) as Row[];
-    return rows.map(toRecord);
+      .all(this.name, this.uv) as MailRow[];
+    return rows.map(toMailRecord);
   }
 
   /** Earliest retry time of a deferred mail, if any. */

@@ -69,15 +69,38 @@ export const ATTACHMENT_SQL = {
       updated_at = excluded.updated_at`,
 } as const;
 
-type Row = {
-  ticket_message_id: number | bigint;
+/** An `attachment_uploads` row as both stores read it (BIGINTs may come back as bigint or string). */
+export type AttachmentRow = {
+  ticket_message_id: number | bigint | string;
   sha256: string;
   name: string;
-  size: number | bigint;
+  size: number | bigint | string;
   message_id: string;
-  attachment_id: number | bigint | null;
+  attachment_id: number | bigint | string | null;
   state: AttachmentState;
 };
+
+export const toAttachmentRecord = (r: AttachmentRow): AttachmentRecord => ({
+  ticketMessageId: Number(r.ticket_message_id),
+  sha256: r.sha256,
+  name: r.name,
+  size: Number(r.size),
+  messageId: r.message_id,
+  ...(r.attachment_id === null ? {} : { attachmentId: Number(r.attachment_id) }),
+  state: r.state,
+});
+
+/** The values of ATTACHMENT_SQL.put, in order. */
+export const attachmentPutParams = (rec: AttachmentRecord): unknown[] => [
+  rec.ticketMessageId,
+  rec.sha256,
+  rec.name,
+  rec.size,
+  rec.messageId,
+  rec.attachmentId ?? null,
+  rec.state,
+  new Date().toISOString(),
+];
 
 /** The SQLite implementation: its own connection to `${stateDir}/index.sqlite`, synchronous FULL. */
 export class SqliteAttachmentStore implements AttachmentStore {
@@ -109,31 +132,12 @@ export class SqliteAttachmentStore implements AttachmentStore {
 
   async forMessage(ticketMessageId: number): Promise<AttachmentRecord[]> {
     return this.run('read the attachment records', () =>
-      (this.stmts.forMessage.all(ticketMessageId) as Row[]).map((r) => ({
-        ticketMessageId: Number(r.ticket_message_id),
-        sha256: r.sha256,
-        name: r.name,
-        size: Number(r.size),
-        messageId: r.message_id,
-        ...(r.attachment_id === null ? {} : { attachmentId: Number(r.attachment_id) }),
-        state: r.state,
-      })),
+      (this.stmts.forMessage.all(ticketMessageId) as AttachmentRow[]).map(toAttachmentRecord),
     );
   }
 
   async put(rec: AttachmentRecord): Promise<void> {
-    this.run('record an attachment', () =>
-      this.stmts.put.run(
-        rec.ticketMessageId,
-        rec.sha256,
-        rec.name,
-        rec.size,
-        rec.messageId,
-        rec.attachmentId ?? null,
-        rec.state,
-        new Date().toISOString(),
-      ),
-    );
+    this.run('record an attachment', () => this.stmts.put.run(...attachmentPutParams(rec)));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,12 @@
 import type pg from 'pg';
-import type { AttachmentRecord, AttachmentState, AttachmentStore } from '../attachments.js';
+import {
+  ATTACHMENT_SQL,
+  type AttachmentRecord,
+  type AttachmentRow,
+  type AttachmentStore,
+  attachmentPutParams,
+  toAttachmentRecord,
+} from '../attachments.js';
 import type { PostgresConfig } from './config-schema.js';
 import { ensureMigrated } from './open.js';
 import { createPool, pgError } from './pool.js';
@@ -20,16 +27,8 @@ export class PgAttachmentStore implements AttachmentStore {
   async forMessage(ticketMessageId: number): Promise<AttachmentRecord[]> {
     try {
       await this.ready;
-      const { rows } = await this.pool.query<Row>(SQL.forMessage, [ticketMessageId]);
-      return rows.map((r) => ({
-        ticketMessageId: Number(r.ticket_message_id),
-        sha256: r.sha256,
-        name: r.name,
-        size: Number(r.size),
-        messageId: r.message_id,
-        ...(r.attachment_id === null ? {} : { attachmentId: Number(r.attachment_id) }),
-        state: r.state,
-      }));
+      const { rows } = await this.pool.query<AttachmentRow>(SQL.forMessage, [ticketMessageId]);
+      return rows.map(toAttachmentRecord);
     } catch (err) {
       throw pgError('cannot read the attachment records', this.url, err);
     }
@@ -38,16 +37,7 @@ export class PgAttachmentStore implements AttachmentStore {
   async put(rec: AttachmentRecord): Promise<void> {
     try {
       await this.ready;
-      await this.pool.query(SQL.put, [
-        rec.ticketMessageId,
-        rec.sha256,
-        rec.name,
-        rec.size,
-        rec.messageId,
-        rec.attachmentId ?? null,
-        rec.state,
-        new Date().toISOString(),
-      ]);
+      await this.pool.query(SQL.put, attachmentPutParams(rec));
     } catch (err) {
       throw pgError('cannot record an attachment', this.url, err);
     }
@@ -64,26 +54,12 @@ export function openPgAttachmentStore(cfg: PostgresConfig): PgAttachmentStore {
   return new PgAttachmentStore(pool, cfg.url, ensureMigrated(pool, cfg));
 }
 
-type Row = {
-  ticket_message_id: string | number;
-  sha256: string;
-  name: string;
-  size: string | number;
-  message_id: string;
-  attachment_id: string | number | null;
-  state: AttachmentState;
+/** The SQLite statements with PostgreSQL's numbered placeholders: one text for both stores. */
+const numbered = (sql: string): string => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
 };
-
 const SQL = {
-  forMessage: `SELECT ticket_message_id, sha256, name, size, message_id, attachment_id, state
-    FROM attachment_uploads WHERE ticket_message_id = $1 ORDER BY updated_at`,
-  put: `INSERT INTO attachment_uploads
-      (ticket_message_id, sha256, name, size, message_id, attachment_id, state, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-    ON CONFLICT (ticket_message_id, sha256, name) DO UPDATE SET
-      size = excluded.size,
-      message_id = excluded.message_id,
-      attachment_id = COALESCE(excluded.attachment_id, attachment_uploads.attachment_id),
-      state = excluded.state,
-      updated_at = excluded.updated_at`,
+  forMessage: numbered(ATTACHMENT_SQL.forMessage),
+  put: numbered(ATTACHMENT_SQL.put),
 } as const;

@@ -5,9 +5,11 @@ import {
   MAX_API_FAULTS,
   type MailboxState,
   type MailRecord,
+  type MailRow,
   type MailStatus,
   type QuarantineFile,
   type StateStore,
+  toMailRecord,
 } from '../../daemon/mailbox-state.js';
 import { Mail2TicketError } from '../../errors.js';
 import { bareMessageId } from '../../message-id.js';
@@ -25,32 +27,6 @@ import { pgError, type Queryable } from './pool.js';
  * Each fenced row also records the token and time it was written with (`written_token`,
  * `written_at`), which lets a test or an operator check the rule held.
  */
-
-interface Row {
-  uid: number;
-  status: MailStatus;
-  outcome: string | null;
-  message_id: string | null;
-  attempts: number;
-  first_seen: number;
-  last_attempt: number | null;
-  next_attempt: number | null;
-  last_error: string | null;
-  applied: number;
-}
-
-const toRecord = (r: Row): MailRecord => ({
-  uid: r.uid,
-  status: r.status,
-  outcome: r.outcome,
-  messageId: r.message_id,
-  attempts: r.attempts,
-  firstSeen: r.first_seen,
-  lastAttempt: r.last_attempt,
-  nextAttempt: r.next_attempt,
-  lastError: r.last_error,
-  applied: r.applied,
-});
 
 /** The mailbox's current UIDVALIDITY, as a scalar subquery on $1 = mailbox name. */
 const UV = `COALESCE((SELECT uidvalidity FROM mailbox WHERE name = $1), '')`;
@@ -203,11 +179,11 @@ export class PgMailboxState implements MailboxState {
   }
 
   async get(uid: number): Promise<MailRecord | undefined> {
-    const r = await this.read<Row>(
+    const r = await this.read<MailRow>(
       `SELECT ${COLS} FROM mail WHERE mailbox = $1 AND uidvalidity = ${UV} AND uid = $2`,
       [this.name, uid],
     );
-    return r[0] ? toRecord(r[0]) : undefined;
+    return r[0] ? toMailRecord(r[0]) : undefined;
   }
 
   async isMessageIdDone(messageId: string | undefined): Promise<boolean> {
@@ -222,7 +198,7 @@ export class PgMailboxState implements MailboxState {
 
   async beginAttempt(uid: number, messageId: string | undefined, now: number): Promise<MailRecord> {
     return this.write(async (c, tok) => {
-      const r = await c.query<Row>(
+      const r = await c.query<MailRow>(
         `INSERT INTO mail (mailbox, uidvalidity, uid, status, message_id, attempts, first_seen, last_attempt, written_token)
          VALUES ($1, ${UV}, $2, 'pending', $3, 1, $4, $4, $5)
          ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET attempts = mail.attempts + 1,
@@ -230,7 +206,7 @@ export class PgMailboxState implements MailboxState {
          RETURNING ${COLS}`,
         [this.name, uid, messageId ?? null, now, tok],
       );
-      return toRecord(r.rows[0]!);
+      return toMailRecord(r.rows[0]!);
     });
   }
 
@@ -336,11 +312,11 @@ export class PgMailboxState implements MailboxState {
   }
 
   async owed(): Promise<MailRecord[]> {
-    const r = await this.read<Row>(
+    const r = await this.read<MailRow>(
       `SELECT ${COLS} FROM mail WHERE mailbox = $1 AND uidvalidity = ${UV} AND applied = 0 AND status <> 'pending' ORDER BY uid`,
       [this.name],
     );
-    return r.map(toRecord);
+    return r.map(toMailRecord);
   }
 
   async nextDeferredDue(): Promise<number | undefined> {
