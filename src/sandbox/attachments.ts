@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { extensionOf, isBlockedExtension } from '../attachments/names.js';
 import { DEFAULT_BLOCK_EXTENSIONS } from '../attachments/policy.js';
 import type { FaultKind } from './faults.js';
-import { type ApiAnswer, type ApiRequest, soError } from './routes.js';
+import { type ApiAnswer, type ApiRequest, notFound, parseBody, soError } from './routes.js';
 import type { SandboxStore } from './store.js';
 
 /**
@@ -21,22 +21,6 @@ export function contentRoute(method: string, path: string): number | undefined {
   if (method !== 'POST') return undefined;
   const m = CONTENT_ROUTE.exec(path);
   return m ? Number(m[1]) : undefined;
-}
-
-const notFound = (what: string) => soError(404, 'SoNotFoundException', `${what} not found`);
-
-function parseJson(req: ApiRequest): { ok: true; value: unknown } | { ok: false; answer: ApiAnswer } {
-  if (req.body === undefined || req.body.trim() === '') {
-    return {
-      ok: false,
-      answer: soError(400, 'ArgumentNullException', 'Entity to save is not in request body'),
-    };
-  }
-  try {
-    return { ok: true, value: JSON.parse(req.body) };
-  } catch {
-    return { ok: false, answer: soError(400, 'JsonReaderException', 'Request body is not valid JSON') };
-  }
 }
 
 /** The attachment info the message list answers with (IsSafeFileExtension from the block list). */
@@ -79,7 +63,7 @@ export function attachmentRoute(store: SandboxStore, req: ApiRequest): ApiAnswer
     return { status: 200, body: list };
   }
   if (req.method === 'POST' && which === undefined) {
-    const b = parseJson(req);
+    const b = parseBody(req);
     if (!b.ok) return b.answer;
     const ids = b.value;
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => Number.isInteger(x) && x > 0)) {
@@ -94,7 +78,7 @@ export function attachmentRoute(store: SandboxStore, req: ApiRequest): ApiAnswer
 }
 
 function createAttachment(store: SandboxStore, req: ApiRequest): ApiAnswer {
-  const b = parseJson(req);
+  const b = parseBody(req);
   if (!b.ok) return b.answer;
   const v = (b.value ?? {}) as Record<string, unknown>;
   const problems: string[] = [];

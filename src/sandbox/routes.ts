@@ -31,9 +31,10 @@ export function soError(status: number, errorType: string, message: string): Api
   };
 }
 
-const notFound = (what: string) => soError(404, 'SoNotFoundException', `${what} not found`);
+export const notFound = (what: string) => soError(404, 'SoNotFoundException', `${what} not found`);
 
-function parseBody(req: ApiRequest): { ok: true; value: unknown } | { ok: false; answer: ApiAnswer } {
+/** A JSON request body, or the 400 SuperOffice answers for a missing or unreadable one. */
+export function parseBody(req: ApiRequest): { ok: true; value: unknown } | { ok: false; answer: ApiAnswer } {
   if (req.body === undefined || req.body.trim() === '') {
     return {
       ok: false,
