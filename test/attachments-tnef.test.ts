@@ -6,6 +6,7 @@ import { safeName } from '../src/attachments/names.js';
 import { attachmentsConfigSchema } from '../src/attachments/policy.js';
 import { MailFileSink } from '../src/attachments/sink.js';
 import { MAX_TNEF_FILES, readTnef, type TnefResult } from '../src/attachments/tnef.js';
+import { MAX_TNEF_BYTES } from '../src/attachments/tnef-part.js';
 import { parseMail } from '../src/parse/parse.js';
 import { type FilePart, mailWithFiles, sha256 } from './helpers/attachment-mail.js';
 import { replayLive, sandboxConfig, startSeededSandbox, stopSeededSandbox } from './helpers/live-replay.js';
@@ -287,6 +288,15 @@ describe('a TNEF part in a mail', () => {
       expect(mail.files!.map((f) => [f.name, f.sha256])).toEqual([['winmail.dat', sha256(content)]]);
       expect(mail.problems.join('\n')).toMatch(why);
     }
+  });
+
+  it(`over ${MAX_TNEF_BYTES} bytes: kept whole without being read`, async () => {
+    const big = buildTnef({ attachments: [{ title: 'big.bin', data: Buffer.alloc(MAX_TNEF_BYTES, 1) }] });
+    const mail = await parseFiles([{ headers: ['Content-Type: application/ms-tnef'], content: big }]);
+    expect(mail.files!.map((f) => [f.name, f.size, f.sha256])).toEqual([
+      ['winmail.dat', big.length, sha256(big)],
+    ]);
+    expect(mail.problems).toContain(`TNEF winmail.dat kept whole: larger than ${MAX_TNEF_BYTES} bytes`);
   });
 });
 
