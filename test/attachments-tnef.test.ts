@@ -68,6 +68,10 @@ const BUILT: Record<string, { spec: TnefSpec; encoding?: string }> = {
       ],
     },
   },
+  'no attOemCodepage: code page 437': {
+    encoding: 'cp437',
+    spec: { codepage: null, attachments: [{ title: 'Résumé.txt', data: Buffer.from('CV') }] },
+  },
   'two files, a title only and a multi-valued property': {
     spec: {
       body: 'the body is not a file',
@@ -129,6 +133,9 @@ describe.runIf(haveDebianTnef)("TNEF reader against Debian's tnef", () => {
     const cp = readTnef(buildTnef(BUILT['PT_STRING8 names in the code page']!.spec));
     expect(cp.files[0]!.name).toBe('Café menu €.txt');
     expect(cp.files[0]!.contentType).toBe('text/plain');
+    expect(readTnef(buildTnef(BUILT['no attOemCodepage: code page 437']!.spec)).files[0]!.name).toBe(
+      'Résumé.txt',
+    );
     const two = readTnef(buildTnef(BUILT['two files, a title only and a multi-valued property']!.spec));
     expect(two.files.map((f) => [f.name, f.contentType, f.contentId])).toEqual([
       ['report.pdf', 'application/pdf', undefined],

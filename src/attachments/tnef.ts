@@ -1,4 +1,4 @@
-import { decodeBytes, decodeUtf8OrCp1252 } from '../body/charset.js';
+import { decodeBytes } from '../body/charset.js';
 import { typeFromName } from './names.js';
 
 /**
@@ -7,10 +7,10 @@ import { typeFromName } from './names.js';
  * 1.4.18 (test/attachments-tnef.test.ts). Outlook and Exchange wrap a message's attachments in it;
  * other clients show one opaque winmail.dat. Pure: bytes in, files out, no I/O.
  *
- * Layout (MS-OXTNEF 2.1.3.1): u32 LE signature 0x223E9F78, u16 legacy key, then attributes until
+ * Layout (MS-OXTNEF 2.1.3 "Processing Rules"): u32 LE signature 0x223E9F78, u16 legacy key, then attributes until
  * the end: u8 level (1 message, 2 attachment), u32 LE attribute id (low 16 bits the id, high 16
  * its type), u32 LE length, the data, u16 LE checksum (sum of the data bytes mod 65536). Each
- * attachment starts with attAttachRendData; its file is attAttachData, named by attAttachTitle
+ * attachment MUST start with attAttachRendData (2.1.3.3.15); its file is attAttachData, named by attAttachTitle
  * (8.3) or, in attAttachment's MAPI property list, PR_ATTACH_LONG_FILENAME.
  *
  * Not read: the message body (attBody, PR_RTF_COMPRESSED, PR_BODY_HTML in attMsgProps): the mail
@@ -24,7 +24,7 @@ import { typeFromName } from './names.js';
  * read with `error` and the files read so far.
  */
 
-/** MS-OXTNEF 2.1.3.1 TNEFVersion... : the stream's first four bytes, little-endian. */
+/** The stream's first four bytes, little-endian (MS-OXTNEF 2.1.3 and its sample message, 3.1). */
 export const TNEF_SIGNATURE = 0x223e9f78;
 
 /** Most files taken from one TNEF; more is not a mail client's winmail.dat (the caller keeps it whole). */
@@ -32,6 +32,9 @@ export const MAX_TNEF_FILES = 100;
 
 /** level byte + attribute id + length + checksum: the smallest attribute (MS-OXTNEF 2.1.3.3). */
 const ATTRIBUTE_OVERHEAD = 1 + 4 + 4 + 2;
+
+/** The code page of PT_STRING8 values in a stream without attOemCodepage (see string8). */
+const DEFAULT_CODEPAGE = 437;
 
 /** attribute levels (MS-OXTNEF 2.1.3.3 AttrLevel) */
 const LVL_MESSAGE = 0x01;
@@ -311,11 +314,15 @@ class Cursor {
   }
 }
 
-/** PT_STRING8 / attAttachTitle: NUL-terminated bytes in the message's OEM code page (attOemCodepage). */
+/**
+ * PT_STRING8 / attAttachTitle: NUL-terminated bytes in the stream's code page (attOemCodepage);
+ * without one, code page 437, as MAPI's GetTnefStreamCodepage assumes ("If attOemCodepage is not
+ * found, GetTnefStreamCodepage returns code page 437").
+ */
 function string8(bytes: Buffer, codepage: number | undefined): string {
   const nul = bytes.indexOf(0);
   const raw = nul >= 0 ? bytes.subarray(0, nul) : bytes;
-  return codepage ? decodeBytes(raw, `cp${codepage}`).text : decodeUtf8OrCp1252(raw);
+  return decodeBytes(raw, `cp${codepage ?? DEFAULT_CODEPAGE}`).text;
 }
 
 /** PT_UNICODE: UTF-16LE, NUL-terminated. */

@@ -93,8 +93,11 @@ export interface TnefAttachment {
 }
 
 export interface TnefSpec {
-  /** attOemCodepage (1252 by default); titles and PT_STRING8 names are encoded in it. */
-  codepage?: number;
+  /**
+   * attOemCodepage (1252 by default); titles and PT_STRING8 names are encoded in it. null: no
+   * attOemCodepage, strings in code page 437 (what MAPI assumes then).
+   */
+  codepage?: number | null;
   attachments: TnefAttachment[];
   /** An attBody (plain text body) before the attachments. */
   body?: string;
@@ -112,11 +115,11 @@ export const PR = {
 
 /** A TNEF stream as Outlook lays one out: version, code page, class, then each attachment. */
 export function buildTnef(spec: TnefSpec): Buffer {
-  const cp = spec.codepage ?? 1252;
+  const cp = spec.codepage === null ? 437 : (spec.codepage ?? 1252);
   const enc = (s: string) => iconv.encode(s, `cp${cp}`);
   const out: Buffer[] = [u32(0x223e9f78), u16(0x1234)];
   out.push(attribute(1, 0x00089006, u32(0x00010000))); // attTnefVersion
-  out.push(attribute(1, 0x00069007, Buffer.concat([u32(cp), u32(0)]))); // attOemCodepage
+  if (spec.codepage !== null) out.push(attribute(1, 0x00069007, Buffer.concat([u32(cp), u32(0)]))); // attOemCodepage
   out.push(attribute(1, 0x00078008, Buffer.from('IPM.Microsoft Mail.Note\0'))); // attMessageClass
   if (spec.body !== undefined) out.push(attribute(1, 0x0002800c, enc(spec.body))); // attBody
   for (const a of spec.attachments) {
