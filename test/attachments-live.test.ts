@@ -1,34 +1,23 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SPOOL_DIR } from '../src/attachments/sink.js';
-import { buildLiveContext } from '../src/commands/live-context.js';
-import { replay } from '../src/commands/replay.js';
-import { parseConfig } from '../src/config.js';
 import type { MailResult } from '../src/pipeline.js';
 import type { Faults } from '../src/sandbox/faults.js';
 import type { SandboxState } from '../src/sandbox/store.js';
 import { SqliteAttachmentStore } from '../src/state/attachments.js';
-import { bytesOf, type FilePart, mailWithFiles, seedMail, sha256 } from './helpers/attachment-mail.js';
-import { type Sandbox, startSandbox } from './helpers/sandbox.js';
+import { bytesOf, type FilePart, mailWithFiles, sha256 } from './helpers/attachment-mail.js';
+import { replayLive, sandboxConfig, startSeededSandbox, stopSeededSandbox } from './helpers/live-replay.js';
+import type { Sandbox } from './helpers/sandbox.js';
 
 const MID = '<files-live@example.com>';
 
 let dir: string;
 let sb: Sandbox;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'm2t-attach-live-'));
-  mkdirSync(join(dir, 'seed'));
-  mkdirSync(join(dir, 'mail'));
-  writeFileSync(join(dir, 'seed', 'seed.eml'), seedMail(MID));
-  sb = await startSandbox({ seed: [join(dir, 'seed')] });
+  ({ dir, sb } = await startSeededSandbox(MID));
 });
-afterEach(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => stopSeededSandbox({ dir, sb }));
 
 const inner = Buffer.from(
   'From: a@example.org\r\nSubject: forwarded\r\nMessage-ID: <in@example.org>\r\n\r\nhello\r\n',
@@ -46,42 +35,11 @@ const FILES: FilePart[] = [
   { headers: ['Content-Type: application/octet-stream; name="tool.exe"'], content: bytesOf(1000, 2) },
 ];
 
-function config(stateDir = join(dir, 'state')) {
-  return parseConfig({
-    stateDir,
-    api: {
-      baseUrl: sb.apiUrl,
-      auth: { scheme: 'basic', user: 'sandbox', password: 'sandbox' },
-      retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxTotalMs: 30_000 },
-    },
-  });
-}
-
-const sink = () =>
-  new Writable({
-    write(_c, _e, cb) {
-      cb();
-    },
-  });
+const config = (stateDir = join(dir, 'state')) => sandboxConfig(sb.apiUrl, stateDir);
 
 async function run(stateDir?: string): Promise<MailResult> {
   writeFileSync(join(dir, 'mail', 'm.eml'), mailWithFiles(MID, FILES));
-  const ctx = await buildLiveContext(config(stateDir));
-  const results: MailResult[] = [];
-  try {
-    await replay(
-      [join(dir, 'mail')],
-      ctx.pipeline,
-      undefined,
-      { stdout: sink(), stderr: sink() },
-      {
-        jobs: 1,
-        onResult: (r) => results.push(r),
-      },
-    );
-  } finally {
-    await ctx.close();
-  }
+  const results = await replayLive(config(stateDir), [join(dir, 'mail')]);
   expect(results).toHaveLength(1);
   return results[0]!;
 }
@@ -125,22 +83,7 @@ describe('attachments reach SuperOffice exactly once', () => {
   it('the same file twice in one mail goes on the message once', async () => {
     const twice = [FILES[0]!, FILES[0]!];
     writeFileSync(join(dir, 'mail', 'm.eml'), mailWithFiles(MID, twice));
-    const ctx = await buildLiveContext(config());
-    const results: MailResult[] = [];
-    try {
-      await replay(
-        [join(dir, 'mail')],
-        ctx.pipeline,
-        undefined,
-        { stdout: sink(), stderr: sink() },
-        {
-          jobs: 1,
-          onResult: (r) => results.push(r),
-        },
-      );
-    } finally {
-      await ctx.close();
-    }
+    const results = await replayLive(config(), [join(dir, 'mail')]);
     expect(results[0]!.decision!.attachments!.map((a) => a.outcome)).toEqual(['uploaded', 'present']);
     expect(sb.state().attachments).toHaveLength(1);
   });

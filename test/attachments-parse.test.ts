@@ -108,7 +108,7 @@ describe('which parts are files, and their names', () => {
     const inner = Buffer.from(
       'From: someone@example.org\r\nSubject: the original\r\nMessage-ID: <inner@example.org>\r\n\r\nInner body.\r\n',
     );
-    // TNEF: signature 0x223E9F78, then attributes; kept whole (no unpacking library is used).
+    // TNEF: signature 0x223E9F78, then attributes; this one is not readable, so it is kept whole.
     const tnef = Buffer.concat([Buffer.from([0x78, 0x9f, 0x3e, 0x22, 0x01, 0x00]), bytesOf(2000, 9)]);
     const r = await prepare(
       mailWithFiles('<nested@example.com>', [

@@ -126,3 +126,33 @@ function shorten(name: string): string {
   const keep = MAX_NAME_CHARS - [...tail].length - 1;
   return `${chars.slice(0, keep).join('')}…${tail}`;
 }
+
+/** Extensions whose type EXTENSION_OF_TYPE gives under another name, or not at all. */
+const TYPE_OF_EXTENSION_EXTRA: Record<string, string> = {
+  jpeg: 'image/jpeg',
+  tiff: 'image/tiff',
+  htm: 'text/html',
+  log: 'text/plain',
+  eml: 'message/rfc822',
+  rtf: 'application/rtf',
+  msg: 'application/vnd.ms-outlook',
+  ppt: 'application/vnd.ms-powerpoint',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  mp3: 'audio/mpeg',
+  // any program's data file: only a part named winmail.dat is TNEF (src/attachments/tnef.ts)
+  dat: 'application/octet-stream',
+};
+
+/** The type a name's extension stands for (files inside a TNEF carry a name, rarely a type). */
+const TYPE_OF_EXTENSION: ReadonlyMap<string, string> = new Map([
+  // the first type listed for an extension wins (message/rfc822 for eml, image/jpeg for jpg)
+  ...Object.entries(EXTENSION_OF_TYPE)
+    .reverse()
+    .map(([type, ext]) => [ext, type] as const),
+  ...Object.entries(TYPE_OF_EXTENSION_EXTRA),
+]);
+
+/** A content type from a file name's extension; application/octet-stream when unknown. */
+export function typeFromName(name: string): string {
+  return TYPE_OF_EXTENSION.get(extensionOf(name)) ?? 'application/octet-stream';
+}

@@ -3,6 +3,8 @@ import { finished } from 'node:stream/promises';
 import { type AttachmentStream, type MailParser, type MessageText, parseAddressHeader } from 'mailparser';
 import { safeName } from '../attachments/names.js';
 import type { AttachmentSink, FileWriter } from '../attachments/sink.js';
+import { isTnefPart } from '../attachments/tnef.js';
+import { TnefBuffer, unpackTnef } from '../attachments/tnef-part.js';
 import { UudecodeStream } from '../attachments/uudecode.js';
 import { Mail2TicketError, describeError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
@@ -271,8 +273,8 @@ class Collector {
   captured: CapturedPart[] = [];
   inlineImages: InlineImage[] = [];
   attachments: { filename?: string; contentType: string; size: number }[] = [];
-  /** The files the sink stored (with a sink only). */
-  files: MailFile[] = [];
+  /** The files the sink stored (with a sink only), by slot: a TNEF part's slot holds its files. */
+  files: (MailFile | MailFile[])[] = [];
   private fileSlots = 0;
   readonly uudecoders = new WeakMap<object, UudecodeStream>();
   problems: string[] = [];
@@ -371,6 +373,8 @@ class Collector {
         ...(cidImage && att.cid ? { contentId: att.cid } : {}),
       });
     }
+    // TNEF (winmail.dat): read whole to unpack its files (src/attachments/tnef-part.ts)
+    const tnef = writer && isTnefPart(contentType, att.filename) ? new TnefBuffer() : undefined;
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let size = 0;
@@ -382,6 +386,7 @@ class Collector {
           kept.push(slice);
           keptBytes += slice.length;
         }
+        tnef?.add(chunk);
         if (writer) await writer.write(chunk);
       }
     } catch (err) {
@@ -390,7 +395,12 @@ class Collector {
     } finally {
       att.release?.();
     }
-    if (writer) {
+    const unpacked = tnef && (await unpackTnef(tnef, this.sink!, att.filename || 'winmail.dat', slot + 1));
+    if (unpacked) this.problems.push(unpacked.note);
+    if (unpacked?.files) {
+      writer!.abort(); // the winmail.dat itself: its files replace it
+      this.files[slot] = unpacked.files;
+    } else if (writer) {
       // Unnamed: a uuencoded part names itself in its `begin` line; a forwarded message is named
       // by its Subject, as Outlook and Thunderbird name one they attach.
       const given =
@@ -503,7 +513,7 @@ function buildParsedMail(tap: HeaderTap, c: Collector, limits: Limits): ParsedMa
     attachments: c.attachments,
     problems,
   };
-  if (c.sinkUsed) mail.files = c.files;
+  if (c.sinkUsed) mail.files = c.files.flat();
   const messageId = get('message-id')?.trim();
   if (messageId) mail.messageId = messageId;
   const inReplyTo = rawGet('in-reply-to');
