@@ -7,17 +7,18 @@
  * fencing audit in the state), and the repeated PUTs and the takeover times are reported.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxApiAuth } from '../src/sandbox/auth.js';
-import { type Sandbox, startSandbox } from '../src/sandbox/server.js';
+import type { Sandbox } from '../src/sandbox/server.js';
 import { Dovecot, dovecotAvailable } from './helpers/dovecot.js';
 import { until } from './helpers/fake-source.js';
-import { Appender, testMail } from './helpers/imap-fixtures.js';
+import { Appender, mailboxEntry, testMail } from './helpers/imap-fixtures.js';
 import { type PgCluster, postgresAvailable, startPostgres } from './helpers/postgres.js';
+import { startCountingSandbox } from './helpers/sandbox.js';
 
 const BIN = new URL('../bin/mail2ticket.js', import.meta.url).pathname;
 const available = dovecotAvailable(import.meta.url) && postgresAvailable(import.meta.url);
@@ -50,28 +51,19 @@ describe.skipIf(!available)('three instances share twelve mailboxes through Post
   const appenders: Appender[] = [];
   const procs: Proc[] = [];
   /** PUTs per Message-Id, counted at the sandbox store (every accepted PUT replaces the message). */
-  const puts = new Map<string, number>();
+  let puts: Map<string, number>;
 
   beforeAll(async () => {
     cluster = await startPostgres();
     dovecot = new Dovecot({ users });
     await dovecot.start();
     // SuperOffice already imported every mail (its own mail import): the daemons update each one.
-    const seedDir = join(dir, 'seed');
-    mkdirSync(seedDir);
+    const seed = new Map<string, string>();
     for (let b = 1; b <= BOXES; b++)
-      for (let n = 1; n <= PER_BOX; n++)
-        writeFileSync(join(seedDir, `${b}-${n}.eml`), testMail(mailId(b, n)));
-    sandbox = await startSandbox({ seed: [seedDir] });
+      for (let n = 1; n <= PER_BOX; n++) seed.set(`${b}-${n}.eml`, testMail(mailId(b, n)));
+    ({ sandbox, puts } = await startCountingSandbox(join(dir, 'seed'), seed));
     // Slow PUTs keep mail in flight when an instance is killed or stopped.
     sandbox.setFaults({ latencyMs: 15, match: '^PUT ' });
-    const ids = new Map(sandbox.state().messages.map((m) => [m.EjMessageId, String(m.MessageId)]));
-    const replace = sandbox.store.replaceMessage.bind(sandbox.store);
-    sandbox.store.replaceMessage = (id, entity, ticketId) => {
-      const key = ids.get(id) ?? String(id);
-      puts.set(key, (puts.get(key) ?? 0) + 1);
-      return replace(id, entity, ticketId);
-    };
     const url = await cluster.createDatabase('scale');
     db = new pg.Pool({ connectionString: url, options: '-c search_path=m2t', max: 2 });
     for (const u of users) appenders.push(await new Appender(dovecot, u).connect());
@@ -93,13 +85,7 @@ describe.skipIf(!available)('three instances share twelve mailboxes through Post
           retry: { baseDelayMs: 50, maxDelayMs: 500 },
           concurrency: 2,
         },
-        mailboxes: users.map((u) => ({
-          name: u.user,
-          host: '127.0.0.1',
-          port: dovecot.port,
-          tls: { mode: 'none' },
-          auth: { type: 'password', user: u.user, password: u.password },
-        })),
+        mailboxes: users.map((u) => mailboxEntry(dovecot, u)),
         daemon: {
           recheckIntervalMs: 2000,
           reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },

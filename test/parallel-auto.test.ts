@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AutoPolicy } from '../src/parallel/preparer.js';
+import { type AutoPolicy, cpuIdlePolicy, MIN_IDLE_SAMPLE_MS } from '../src/parallel/preparer.js';
 import { parseReplayArgs } from '../src/commands/replay.js';
 
 const FIXTURES = new URL('../fixtures/mail/', import.meta.url).pathname;
@@ -59,4 +59,20 @@ describe('--jobs auto', () => {
     expect(busy).toEqual(one);
     expect(idle).toEqual(one);
   }, 120_000);
+
+  it("measures idle cores over the replay's own interval, counting its busy thread as a used core", () => {
+    const policy = cpuIdlePolicy(20);
+    expect(policy.minMails).toBe(20);
+    // too short an interval to tell from 10 ms ticks: no idle core claimed
+    expect(policy.idleCores()).toBe(0);
+    // this thread busy for a while, as the replay's first mails keep it: at most the other cores idle
+    const until = performance.now() + MIN_IDLE_SAMPLE_MS + 200;
+    let spin = 0;
+    while (performance.now() < until) spin++;
+    expect(spin).toBeGreaterThan(0);
+    const idle = policy.idleCores();
+    expect(idle).toBeGreaterThanOrEqual(0);
+    // one core was ours the whole time (tick rounding allowed for)
+    expect(idle).toBeLessThanOrEqual(availableParallelism() - 0.8);
+  });
 });

@@ -7,6 +7,7 @@ import { defaultPort } from '../imap/config-schema.js';
 import { connectImap, credentialsFor } from '../imap/connection.js';
 import { silentLogger } from '../logger.js';
 import type { ApiConfig } from '../api/config-schema.js';
+import type { PostgresConfig } from '../state/postgres/config-schema.js';
 
 export const CONFIG_CHECK_USAGE = 'usage: mail2ticket config check [--no-connect] FILE';
 
@@ -93,6 +94,60 @@ export async function checkApi(api: ApiConfig): Promise<{ ok: boolean; line: str
 }
 
 /**
+ * The shared state's half of the check (issue 16): connect as the daemon will (URL, password from
+ * its secret, schema on the search path), read the server version and how far the schema is
+ * migrated, and say whether this role could create what is missing. Read-only: the check never
+ * migrates; the first daemon does. One attempt within the pool's connect timeout.
+ */
+export async function checkState(cfg: PostgresConfig): Promise<{ ok: boolean; line: string }> {
+  const [{ createPool, describeUrl }, { PG_MIGRATIONS }] = await Promise.all([
+    import('../state/postgres/pool.js'),
+    import('../state/postgres/migrations.js'),
+  ]);
+  const where = `state.postgres ${describeUrl(cfg.url)} (schema ${cfg.schema})`;
+  const pool = createPool(cfg, { max: 1, application: 'mail2ticket config check' });
+  try {
+    const version = (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+      .rows[0]!.v;
+    const schema = await pool.query<{ create: boolean; migrations: string | null }>(
+      `SELECT has_database_privilege(current_database(), 'CREATE') AS create,
+              to_regclass(quote_ident($1) || '.schema_migrations')::text AS migrations`,
+      [cfg.schema],
+    );
+    const row = schema.rows[0]!;
+    let state: string;
+    if (row.migrations) {
+      const done = new Set(
+        (await pool.query<{ id: string }>(`SELECT id FROM ${row.migrations}`)).rows.map((r) => r.id),
+      );
+      const unknown = [...done].filter((id) => !PG_MIGRATIONS.some((m) => m.id === id));
+      if (unknown.length) {
+        return {
+          ok: false,
+          line: `problem: ${where}: the schema has migrations this mail2ticket does not know (${unknown.join(', ')}): upgrade mail2ticket or use another schema`,
+        };
+      }
+      const missing = PG_MIGRATIONS.filter((m) => !done.has(m.id)).length;
+      state = missing
+        ? `${done.size} of ${PG_MIGRATIONS.length} migrations applied (the daemon applies the other ${missing})`
+        : `all ${PG_MIGRATIONS.length} migrations applied`;
+    } else if (row.create) {
+      state = 'not created yet (the first daemon creates and migrates it)';
+    } else {
+      return {
+        ok: false,
+        line: `problem: ${where}: the schema does not exist and this role may not create it: create it, or grant CREATE on the database`,
+      };
+    }
+    return { ok: true, line: `ok: ${where}: PostgreSQL ${version}, ${state}` };
+  } catch (err) {
+    return { ok: false, line: `problem: ${where}: ${describeError(err)}` };
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
+/**
  * `mail2ticket config check FILE`: report every problem of the file with its path, then test
  * each mailbox's connection (login and folder). Exit 0 when all is well, 1 otherwise, 2 for usage.
  */
@@ -150,6 +205,7 @@ export async function configCheckCommand(argv: string[], deps: ConfigCheckDeps =
       }),
     );
     if (config.api) results.push(await checkApi(config.api));
+    if (config.state?.postgres) results.push(await checkState(config.state.postgres));
     for (const r of results) {
       out(r.line);
       if (!r.ok) failed = true;

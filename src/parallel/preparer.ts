@@ -1,4 +1,4 @@
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { type MailResult, type PipelineContext, type PreparedResult, prepareInput } from '../pipeline.js';
 import type { MailInput } from '../sources/types.js';
 import type { PreparePool } from './pool.js';
@@ -14,23 +14,59 @@ export type Jobs = number | 'auto';
  * replay of a few dozen mails is over before that pays back; and with the cores already busy (load
  * average 7 to 9 from other jobs) two workers made the 2,000-mail replay slower, not faster
  * (27.3 s against 19.8 s wall, 24 s against 17 s CPU), because the threads only compete for the
- * same cores. The 1-minute load average includes this replay's own thread.
+ * same cores. Idle cores are measured over the first mails (cpuIdlePolicy).
  */
 export const AUTO_JOBS_MIN_MAILS = 100;
 
 export interface AutoPolicy {
   minMails: number;
-  /** Cores nobody is using right now. */
+  /** Cores nobody is using right now (this replay's own thread counts as using one). */
   idleCores(): number;
 }
 
-export const DEFAULT_AUTO_POLICY: AutoPolicy = {
-  minMails: AUTO_JOBS_MIN_MAILS,
-  idleCores: () => availableParallelism() - loadavg()[0]!,
-};
+/** Idle time of every core since boot, in ms (os.cpus() reads /proc/stat: 10 ms ticks). */
+function idleMs(): number {
+  let idle = 0;
+  for (const c of cpus()) idle += c.times.idle;
+  return idle;
+}
 
-/** How many mails may be prepared ahead of the one being completed, per worker. */
-export const WINDOW_PER_JOB = 4;
+/**
+ * Idle cores measured over the replay's own first mails: the idle time all cores had between the
+ * policy's creation and the decision, per unit of wall time. The 1-minute load average it replaces
+ * lagged by a minute: in the benchmark the replay starts right after the baseline's run, whose load
+ * (1.8 on an otherwise idle 2-core machine) kept `auto` in-process although a core was free.
+ * With fewer than 200 ms between the two readings (too few 10 ms ticks to tell), it reports none.
+ */
+export function cpuIdlePolicy(minMails = AUTO_JOBS_MIN_MAILS): AutoPolicy {
+  const idle0 = idleMs();
+  const t0 = performance.now();
+  return {
+    minMails,
+    idleCores: () => {
+      const wall = performance.now() - t0;
+      return wall < MIN_IDLE_SAMPLE_MS ? 0 : (idleMs() - idle0) / wall;
+    },
+  };
+}
+
+/** Shortest interval over which idle cores are measured (see cpuIdlePolicy). */
+export const MIN_IDLE_SAMPLE_MS = 200;
+
+/** Idle cores from which `auto` starts its workers (one free core, less a little for jitter). */
+export const AUTO_MIN_IDLE_CORES = 0.75;
+
+/**
+ * How many mails may be prepared ahead of the one being completed, per worker. Results come back in
+ * source order, so one slow mail at the head (the bench corpus's 10 MB mails take 0.6 s, its 50 MB
+ * one 3 s) stops every other worker once the window is full: with 4 per worker, the second worker
+ * idled for most of those seconds. The results waiting are bodies only (attachments are hashed or
+ * spooled as they stream), so a deeper window costs little memory.
+ */
+export const WINDOW_PER_JOB = 32;
+
+/** Mails parsed at once in-process: interleaving more only adds memory on one thread. */
+export const WINDOW_IN_PROCESS = 4;
 
 /** Worker threads `auto` uses once it decides to: one per core the process may use. */
 export function autoWorkers(): number {
@@ -52,7 +88,7 @@ export class Preparer {
   constructor(
     jobs: Jobs,
     private readonly ctx: PipelineContext,
-    private readonly policy: AutoPolicy = DEFAULT_AUTO_POLICY,
+    private readonly policy: AutoPolicy = cpuIdlePolicy(),
   ) {
     this.auto = jobs === 'auto';
     this.workers = jobs === 'auto' ? autoWorkers() : jobs;
@@ -60,7 +96,7 @@ export class Preparer {
 
   /** Mails in flight before the oldest must be completed. */
   get window(): number {
-    return (this.pool ? this.workers : 1) * WINDOW_PER_JOB;
+    return this.pool ? this.workers * WINDOW_PER_JOB : WINDOW_IN_PROCESS;
   }
 
   prepare(input: MailInput): Promise<PreparedResult | MailResult> {
@@ -70,7 +106,7 @@ export class Preparer {
       else if (this.started > this.policy.minMails) {
         // decided once per replay: workers that are started stay for the rest of it
         this.decided = true;
-        if (this.policy.idleCores() >= 1) this.startPool();
+        if (this.policy.idleCores() >= AUTO_MIN_IDLE_CORES) this.startPool();
       }
     }
     const ref = input.ref;

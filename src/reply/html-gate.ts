@@ -1,5 +1,5 @@
 import { FORWARD, matchPhrase, ORIGINAL_MESSAGE } from './quote-headers.js';
-import { isSentFromLine } from './signature.js';
+import { isSentFromLine, SENT_FROM_MAX_LENGTH } from './signature.js';
 
 /**
  * A string-level test that the HTML splitter (src/reply/html.ts) would find nothing: no quote
@@ -28,16 +28,25 @@ import { isSentFromLine } from './signature.js';
 export function certainlyNoSplit(html: string, blockTags: ReadonlySet<string>): boolean {
   if (MARKERS.test(html)) return false;
   let line = '';
+  // Once a line is longer than any "Sent from my ..." line can be, no text node appended to it
+  // before the next block boundary can make it one: stop joining it (joining every text node of a
+  // long line and testing the whole line each time was quadratic in the line's length).
+  let lineDead = false;
   let i = 0;
   while (i < html.length) {
     const lt = html.indexOf('<', i);
     const text = lt < 0 ? html.slice(i) : html.slice(i, lt);
     if (text.length > 0) {
-      const t = decodeForMatch(text).trim();
+      const decoded = decodeForMatch(text);
+      const t = decoded.trim();
       if (t.length > 0 && t.length < 100 && (matchPhrase(FORWARD, t) || matchPhrase(ORIGINAL_MESSAGE, t)))
         return false;
-      line += decodeForMatch(text).replace(/\s+/g, ' ');
-      if (isSentFromLine(line)) return false;
+      if (!lineDead) {
+        line += decoded.replace(/\s+/g, ' ');
+        if (isSentFromLine(line)) return false;
+        // whitespace is collapsed, so trimming removes at most one character at each end
+        lineDead = line.length >= SENT_FROM_MAX_LENGTH + 2;
+      }
     }
     if (lt < 0) break;
     if (html.startsWith('<!--', lt)) {
@@ -46,19 +55,24 @@ export function certainlyNoSplit(html: string, blockTags: ReadonlySet<string>): 
       i = end + 3;
       continue;
     }
-    const m = TAG.exec(html.slice(lt, lt + 200));
+    TAG.lastIndex = lt;
+    const m = TAG.exec(html);
     if (!m) return false; // a `<` that is not a tag: not the sanitiser's shape
     const end = html.indexOf('>', lt);
     if (end < 0) return false;
     const name = m[2]!.toLowerCase();
     if (name === 'style' && !m[1]) {
       // the walk skips <style> with its text; its content is not part of any line
-      const close = html.toLowerCase().indexOf('</style', end);
-      if (close < 0) return false;
-      i = close;
+      STYLE_CLOSE.lastIndex = end;
+      const close = STYLE_CLOSE.exec(html);
+      if (!close) return false;
+      i = close.index;
       continue;
     }
-    if (blockTags.has(name)) line = '';
+    if (blockTags.has(name)) {
+      line = '';
+      lineDead = false;
+    }
     i = end + 1;
   }
   return true;
@@ -68,7 +82,9 @@ export function certainlyNoSplit(html: string, blockTags: ReadonlySet<string>): 
 const MARKERS =
   /<(?:hr|blockquote)\b|border-top|m2t-(?:gmail_quote|gmail_signature|moz-|divRplyFwdMsg|OLK_SRC_BODY_SECTION|yahoo_quoted|zwchr|Signature|ms-outlook-mobile-signature)/i;
 
-const TAG = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)/;
+// sticky: matched where the `<` is, without slicing the HTML for every tag
+const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)/y;
+const STYLE_CLOSE = /<\/style/gi;
 
 /** The splitter's entity decoding for matching (src/reply/html.ts `decode`), same steps. */
 export function decodeForMatch(s: string): string {

@@ -39,9 +39,12 @@ const SENT_FROM: readonly RegExp[] = [
   /^Enviado do meu .{0,40}$/i,
 ];
 
+/** Longest (trimmed) line taken for a "Sent from my ..." line. */
+export const SENT_FROM_MAX_LENGTH = 119;
+
 export function isSentFromLine(line: string): boolean {
   const t = line.trim();
-  return t.length > 0 && t.length < 120 && SENT_FROM.some((re) => re.test(t));
+  return t.length > 0 && t.length <= SENT_FROM_MAX_LENGTH && SENT_FROM.some((re) => re.test(t));
 }
 
 /**

@@ -89,3 +89,19 @@ export class Appender {
     await this.client.logout().catch(() => this.client.close());
   }
 }
+
+/** A config file's `mailboxes` entry for a Dovecot test user (plain IMAP on loopback). */
+export function mailboxEntry(
+  dovecot: Dovecot,
+  u: { user: string; password: string },
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    name: u.user,
+    host: '127.0.0.1',
+    port: dovecot.port,
+    tls: { mode: 'none' },
+    auth: { type: 'password', user: u.user, password: u.password },
+    ...extra,
+  };
+}

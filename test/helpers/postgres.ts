@@ -78,43 +78,72 @@ export class PgCluster {
     );
     for (let attempt = 0; ; attempt++) {
       this.port = await freePort();
-      const proc = spawn(
-        join(POSTGRES_BIN_DIR, 'postgres'),
-        [
-          '-D',
-          this.dataDir,
-          '-p',
-          String(this.port),
-          '-h',
-          '127.0.0.1',
-          '-k',
-          this.dir,
-          '-c',
-          'fsync=off',
-          '-c',
-          'synchronous_commit=off',
-          '-c',
-          'full_page_writes=off',
-          '-c',
-          'max_connections=200',
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'], ...this.owner },
-      );
-      let stderr = '';
-      proc.stderr?.on('data', (b: Buffer) => {
-        stderr += b.toString();
-      });
-      this.proc = proc;
-      process.once('exit', this.onExit);
       try {
-        await this.waitReady(proc, 30_000);
+        await this.launch();
         return;
       } catch (err) {
-        proc.kill('SIGKILL');
-        process.off('exit', this.onExit);
-        if (attempt >= 2) throw new Error(`${(err as Error).message}: ${stderr.slice(-2000)}`);
+        if (attempt >= 2) throw err;
       }
     }
+  }
+
+  /** Start the server on `this.port` over the existing data directory; wait until it answers. */
+  private async launch(): Promise<void> {
+    const proc = spawn(
+      join(POSTGRES_BIN_DIR, 'postgres'),
+      [
+        '-D',
+        this.dataDir,
+        '-p',
+        String(this.port),
+        '-h',
+        '127.0.0.1',
+        '-k',
+        this.dir,
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], ...this.owner },
+    );
+    let stderr = '';
+    proc.stderr?.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    this.proc = proc;
+    process.once('exit', this.onExit);
+    try {
+      await this.waitReady(proc, 30_000);
+    } catch (err) {
+      proc.kill('SIGKILL');
+      process.off('exit', this.onExit);
+      throw new Error(`${(err as Error).message}: ${stderr.slice(-2000)}`);
+    }
+  }
+
+  /**
+   * Take the server down (fast shutdown: every connection is ended, as a restart or failover does
+   * to clients) and keep it down; `up()` brings it back on the same port with the same data.
+   */
+  async down(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    process.off('exit', this.onExit);
+    if (!proc || proc.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGINT');
+      setTimeout(() => proc.kill('SIGKILL'), 10_000).unref();
+    });
+  }
+
+  async up(): Promise<void> {
+    await this.launch();
   }
 
   private async waitReady(proc: ChildProcess, timeoutMs: number): Promise<void> {

@@ -94,3 +94,27 @@ export function decisionFor(messageId: string, ticketId?: number): Decision {
     notes: [],
   };
 }
+
+/**
+ * A sandbox seeded with `mails` (SuperOffice already imported them: the daemons update each one)
+ * that counts the PUTs per Message-Id at its store (every accepted PUT replaces the message).
+ */
+export async function startCountingSandbox(
+  seedDir: string,
+  mails: ReadonlyMap<string, string>,
+): Promise<{ sandbox: Sandbox; puts: Map<string, number> }> {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  mkdirSync(seedDir, { recursive: true });
+  for (const [name, raw] of mails) writeFileSync(join(seedDir, name), raw);
+  const sandbox = await startSandbox({ seed: [seedDir] });
+  const puts = new Map<string, number>();
+  const ids = new Map(sandbox.state().messages.map((m) => [m.EjMessageId, String(m.MessageId)]));
+  const replace = sandbox.store.replaceMessage.bind(sandbox.store);
+  sandbox.store.replaceMessage = (id, entity, ticketId) => {
+    const key = ids.get(id) ?? String(id);
+    puts.set(key, (puts.get(key) ?? 0) + 1);
+    return replace(id, entity, ticketId);
+  };
+  return { sandbox, puts };
+}
