@@ -4,11 +4,9 @@
  * (from source via tsx); a preloaded one-liner prints its peak RSS (getrusage ru_maxrss) at exit.
  * The sandbox runs here and hashes the upload as it arrives.
  *
- * As in test/memory.test.ts, two comparisons: any multi-megabyte mail lets V8's young generation
- * grow (~25-35 MiB over a tiny mail whatever the size), so the 60 MiB upload is compared with a
- * 10 KiB one (growth well below the attachment's size) and with a 6 MiB one (ten times the
- * attachment must cost almost nothing more; a client that buffered the body would add ~54 MiB).
- * Memory is measured, not time.
+ * Two comparisons: the 60 MiB upload against a 10 KiB one (issue 14: at most ~30 MiB more) and
+ * against a 6 MiB one (ten times the attachment must cost almost nothing more; a client or spool
+ * that held the file would add ~54 MiB). Memory is measured, not time.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -133,14 +131,14 @@ describe('memory: uploading a 60 MiB attachment live', () => {
       `attachment upload memory: peak RSS 10 KiB file ${mb(tiny.peakBytes)}, 6 MiB file ${mb(mid.peakBytes)}, ` +
         `60 MiB file ${mb(big.peakBytes)}; growth over the 10 KiB file ${mb(growth)}, over 6 MiB ${mb(perTenfold)}`,
     );
-    // What grows is garbage, not data held: the file is read in 64 KiB chunks whose memory is
-    // external to V8's heap and is only reclaimed when V8 decides to collect (its external-memory
-    // trigger is ~64 MiB). Measured on the 2-core machine: 10 KiB -> 178 MiB, 6 MiB -> 196 MiB,
-    // 60 MiB -> 225 MiB; the upload alone with a forced GC every 20 ms stays flat (137 vs 133 MiB
-    // for 6 vs 60 MiB). Runs on a busy machine measured 29-36 MiB over the 6 MiB file and 47-51 MiB
-    // over the 10 KiB one. A client or spool that held the file adds its 60 MiB on top of that
-    // garbage: these bounds catch it.
-    expect(growth).toBeLessThan(64 * MiB);
-    expect(perTenfold).toBeLessThan(48 * MiB);
+    // What grows is garbage, not data held. Two parts are the same for any multi-megabyte mail
+    // (so the 6 MiB file has them too): V8's young generation grows while the mail is parsed, and
+    // undici's HTTP parser (llhttp, WebAssembly) is recompiled by TurboFan once it is hot: ~30 MiB
+    // of compiler memory for ~0.7 s near the end of every run, on top of the upload here. The file's own garbage (dead 64 KiB chunks) is freed every 4 MiB (src/core/gc-hint.ts);
+    // without that it piled up to V8's 64 MB external-memory trigger. Measured on the 2-core
+    // machine (docs/benchmarks.md): growth over the 10 KiB file 18-31 MiB (41-53 MiB before),
+    // over the 6 MiB file -4 to 14 MiB (12-29 before).
+    expect(growth).toBeLessThan(34 * MiB);
+    expect(perTenfold).toBeLessThan(24 * MiB);
   }, 600_000);
 });

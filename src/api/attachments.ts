@@ -1,4 +1,5 @@
-import { createReadStream, statSync } from 'node:fs';
+import { close, createReadStream, open, read, statSync } from 'node:fs';
+import { GcPacer } from '../core/gc-hint.js';
 import { Mail2TicketError } from '../errors.js';
 import type { CallOptions, SuperOfficeClient } from './client.js';
 import { ApiError } from './errors.js';
@@ -121,7 +122,7 @@ export async function uploadAttachmentContent(
     method: 'POST',
     path: `/api/v1/Attachment/${id}/Content`,
     stream: {
-      open: () => createReadStream(file.path),
+      open: () => pacedReadStream(file.path),
       contentType: file.contentType || 'application/octet-stream',
       length: size,
     },
@@ -171,5 +172,32 @@ export function listMessageAttachments(
       return json.map((x) => parseInfo(x, what));
     },
     signal: o.signal,
+  });
+}
+
+/**
+ * The spool file as a read stream that hints a minor GC as it goes (core/gc-hint.ts): each chunk is
+ * a fresh 64 KiB Buffer that is garbage once the socket wrote it. The hook is ReadStream's own `fs`
+ * option (its read function is called once per chunk), so the stream stays the plain ReadStream.
+ */
+function pacedReadStream(path: string) {
+  const pacer = new GcPacer();
+  return createReadStream(path, {
+    fs: {
+      open,
+      close,
+      read: (
+        fd: number,
+        buf: Buffer,
+        off: number,
+        len: number,
+        pos: number | null,
+        cb: (err: NodeJS.ErrnoException | null, bytesRead: number, buf: Buffer) => void,
+      ) =>
+        read(fd, buf, off, len, pos, (err, n, b) => {
+          if (!err) pacer.add(n);
+          cb(err, n, b);
+        }),
+    },
   });
 }

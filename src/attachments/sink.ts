@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { GcPacer } from '../core/gc-hint.js';
 import type { MailFile } from '../types.js';
 import { type AttachmentPolicy, type AttachmentsConfig, AttachmentPolicy as Policy } from './policy.js';
 
@@ -54,6 +55,7 @@ export class MailFileSink implements AttachmentSink {
 
   open(meta: PartMeta): FileWriter {
     const hash = createHash('sha256');
+    const pacer = new GcPacer();
     let size = 0;
     let out: WriteStream | undefined;
     let path: string | undefined;
@@ -76,6 +78,7 @@ export class MailFileSink implements AttachmentSink {
       write: (chunk) => {
         size += chunk.length;
         hash.update(chunk);
+        pacer.add(chunk.length); // frees the dead read and decoded chunks of a large file early
         if (!out) return;
         if (!this.policy.mayStillFit(size)) {
           drop(); // too large already: keep hashing and counting, stop writing
