@@ -414,6 +414,23 @@ export interface DrainRun {
   cpuMsPerMail: number;
   /** Worker threads the replay started (`--jobs auto`, src/parallel/preparer.ts). */
   workers: number;
+  /**
+   * Time the replaying (main) thread was ready to run but waited for a core, per mail (Linux
+   * /proc/self/schedstat); undefined elsewhere. On a shared machine this, not our CPU, can bound
+   * the concurrent run.
+   */
+  runQueueMsPerMail: number | undefined;
+  /** API requests in flight on average: requests x latency / wall time (8 = the window kept full). */
+  inFlightAvg: number;
+}
+
+/** Nanoseconds the main thread has waited on a run queue (schedstat's 2nd field); undefined off Linux. */
+function runQueueWaitNs(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -500,6 +517,7 @@ export async function runLiveDrain(
       let done = 0;
       const profiler = name === 'warm-up' ? undefined : await startProfile();
       const cpu0 = process.cpuUsage();
+      const wait0 = runQueueWaitNs();
       const t0 = performance.now();
       try {
         await replay(
@@ -518,6 +536,7 @@ export async function runLiveDrain(
       }
       const seconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
+      const wait1 = runQueueWaitNs();
       await profiler?.stop(`drain-${name}`);
       const after = await sb.counters();
       await sb.close();
@@ -537,6 +556,9 @@ export async function runLiveDrain(
         done,
         cpuMsPerMail: (cpu.user + cpu.system) / 1000 / mails,
         workers: workers - workersBefore,
+        runQueueMsPerMail:
+          wait0 === undefined || wait1 === undefined ? undefined : (wait1 - wait0) / 1e6 / mails,
+        inFlightAvg: ((after.requests - before.requests) * DRAIN_LATENCY_MS) / 1000 / seconds,
       };
     };
     // Warm-up, not counted: the first run in this process otherwise pays for loading the pipeline's
@@ -665,7 +687,7 @@ export function formatDrain(r: DrainResult): string {
   if (!r.available) return `live drain: not available (${r.reason})`;
   const worst = Math.max(r.one.requestsPerMail, r.many.requestsPerMail);
   const run = (d: DrainRun) =>
-    `concurrency ${d.concurrency}: ${d.perSecond.toFixed(1)} mails/s (${d.seconds.toFixed(1)} s), ${d.requestsPerMail.toFixed(2)} requests/mail, ${d.done} updated, ${d.cpuMsPerMail.toFixed(1)} ms CPU/mail, ${d.workers} worker threads\n    by route (per mail): ${Object.entries(
+    `concurrency ${d.concurrency}: ${d.perSecond.toFixed(1)} mails/s (${d.seconds.toFixed(1)} s), ${d.requestsPerMail.toFixed(2)} requests/mail, ${d.done} updated, ${d.cpuMsPerMail.toFixed(1)} ms CPU/mail, ${d.runQueueMsPerMail === undefined ? '' : `${d.runQueueMsPerMail.toFixed(1)} ms/mail waiting for a core, `}${d.inFlightAvg.toFixed(1)} requests in flight on average, ${d.workers} worker threads\n    by route (per mail): ${Object.entries(
       d.byRoute,
     )
       .map(([route, n]) => `${route} ${n.toFixed(2)}`)
