@@ -185,7 +185,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       return send(res, notFound(req.method, pathname));
     }
     const method = req.method ?? 'GET';
-    store.counters.requests++;
+    store.countRequest(method, path);
     inFlight++;
     const onAnswered = opts.onRequest?.({ method, path, inFlight });
     // 'finish' (the answer handed to the socket) comes before the client can read it; 'close' covers

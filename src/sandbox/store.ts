@@ -57,6 +57,11 @@ export interface SandboxCounters {
   uploads: number;
   /** Requests answered by an injected fault, by kind. */
   faults: Record<string, number>;
+  /**
+   * API requests by route, the ids in the path replaced by `{id}` (`GET /TicketMessage/{id}`,
+   * `POST /Agents/Ticket/ResolveTicketId`): what a flow spends its requests on (issue 13).
+   */
+  byRoute: Record<string, number>;
 }
 
 export interface SandboxState {
@@ -93,7 +98,15 @@ export class SandboxStore {
     attachments: 0,
     uploads: 0,
     faults: {},
+    byRoute: {},
   };
+  /** Count one API request under its route (see SandboxCounters.byRoute). */
+  countRequest(method: string, path: string): void {
+    this.counters.requests++;
+    const key = `${method} ${path.replace(/\/\d+(?=\/|$)/g, '/{id}')}`;
+    this.counters.byRoute[key] = (this.counters.byRoute[key] ?? 0) + 1;
+  }
+
   private nextTicketId = 1;
   private nextMessageId = 1;
   private nextAttachmentId = 1;
