@@ -17,6 +17,10 @@ const { defaultConfig } = (await import(dist('config.js'))) as typeof import('..
 const { replayResults } = (await import(
   dist('library/replay.js')
 )) as typeof import('../src/library/replay.js');
+const { Preparer } = (await import(
+  dist('parallel/preparer.js')
+)) as typeof import('../src/parallel/preparer.js');
+const { readSources } = (await import(dist('sources/index.js'))) as typeof import('../src/sources/index.js');
 
 async function results(jobs: number | 'auto', autoPolicy?: AutoPolicy): Promise<string[]> {
   const config = { ...defaultConfig(), stateDir: mkdtempSync(join(tmpdir(), 'm2t-auto-')) };
@@ -75,4 +79,29 @@ describe('--jobs auto', () => {
     // one core was ours the whole time (tick rounding allowed for)
     expect(idle).toBeLessThanOrEqual(availableParallelism() - 0.8);
   });
+
+  it('starts workers for a dry run with an idle core, never for a live replay', async () => {
+    const config = { ...defaultConfig(), stateDir: mkdtempSync(join(tmpdir(), 'm2t-auto-live-')) };
+    const ctx = await buildContext(config, { dryRun: true });
+    const idle: AutoPolicy = { minMails: 2, idleCores: () => 2 };
+    const live = { ...ctx.pipeline, apply: async () => ({ outcome: 'updated' as const }) };
+    try {
+      for (const [pipeline, expected] of [
+        [ctx.pipeline, true],
+        [live, false],
+      ] as const) {
+        const preparer = new Preparer('auto', pipeline, idle);
+        const pending: Promise<unknown>[] = [];
+        for await (const input of readSources([FIXTURES])) {
+          pending.push(preparer.prepare(input));
+          if (pending.length === 5) break;
+        }
+        await Promise.all(pending);
+        expect(preparer.usingWorkers).toBe(expected);
+        await preparer.close();
+      }
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
 });
