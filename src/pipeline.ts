@@ -3,6 +3,7 @@ import { attachmentDecisions } from './attachments/decisions.js';
 import type { AttachmentsConfig } from './attachments/policy.js';
 import { MailFileSink, removeSpool } from './attachments/sink.js';
 import { describeError, type ErrorSummary, isApiFault, isMail2TicketError } from './errors.js';
+import { withPriority } from './core/priority.js';
 import type { Logger } from './logger.js';
 import { finishMail, type MappingOptions, type PreparedMail, prepareMail } from './map/map.js';
 import { bracketedMessageId, parseMessageIdList } from './message-id.js';
@@ -258,6 +259,8 @@ interface OrderSlot {
 
 /** A place in a MailOrder: say what the mail depends on, wait for its turn, then say it is done. */
 export interface OrderTicket {
+  /** The mail's place: 0 for the first reserved, then 1, 2, ... (its API requests' priority). */
+  readonly seq: number;
   /** Resolves once every earlier mail sharing one of `keys` is finished. Call once. */
   ready(keys: readonly string[]): Promise<void>;
   /** Call exactly once, also when the mail failed or never became ready (idempotent). */
@@ -274,8 +277,10 @@ export interface OrderTicket {
  */
 export class MailOrder {
   private readonly slots: OrderSlot[] = [];
+  private next = 0;
 
   reserve(): OrderTicket {
+    const seq = this.next++;
     let markDeclared!: () => void;
     let markFinished!: () => void;
     const slot: OrderSlot = {
@@ -293,6 +298,7 @@ export class MailOrder {
     this.slots.push(slot);
     let done = false;
     return {
+      seq,
       ready: async (keys) => {
         slot.keys = new Set(keys);
         slot.markDeclared();
@@ -327,7 +333,8 @@ export async function completeInOrder(
 ): Promise<MailResult> {
   try {
     await ticket.ready(orderKeys(p.threadInput, ctx.mapping.limits.maxReferences));
-    return await completeMail(p, ctx);
+    // Its requests wait behind those of older mails only (src/core/priority.ts).
+    return await withPriority(ticket.seq, () => completeMail(p, ctx));
   } finally {
     ticket.finish();
   }

@@ -171,3 +171,26 @@ async function until(cond: () => boolean): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('the order in which waiting requests get a slot', () => {
+  it('serves the oldest mail first, and arrival order among equals', async () => {
+    const { AimdWindow } = await import('../src/api/window.js');
+    const { withPriority } = await import('../src/core/priority.js');
+    const w = new AimdWindow(1);
+    const first = await w.acquire();
+    const served: string[] = [];
+    const wait = (name: string, place?: number) => {
+      const go = () =>
+        w.acquire().then((t) => {
+          served.push(name);
+          t.release();
+        });
+      return place === undefined ? go() : withPriority(place, go);
+    };
+    // Queued while the one slot is taken: places 5, 1, none (a probe), 1 again, 3.
+    const all = Promise.all([wait('m5', 5), wait('m1', 1), wait('probe'), wait('m1b', 1), wait('m3', 3)]);
+    first.release();
+    await all;
+    expect(served).toEqual(['m1', 'm1b', 'm3', 'm5', 'probe']);
+  });
+});

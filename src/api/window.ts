@@ -1,3 +1,4 @@
+import { currentPriority } from '../core/priority.js';
 import { type Sleep, sleep as defaultSleep } from '../core/sleep.js';
 
 /**
@@ -13,7 +14,8 @@ import { type Sleep, sleep as defaultSleep } from '../core/sleep.js';
  *    one, never above the configured limit.
  *  - A Retry-After (RFC 9110 §10.2.3) on a 429 or 503 pauses the whole window, not just the request
  *    that got it: the server said when it wants to hear from this client again.
- * Requests beyond the window wait in arrival order.
+ * Requests beyond the window wait, the oldest mail's first (src/core/priority.ts: the place of the
+ * mail in its MailOrder), and in arrival order among equals.
  */
 export interface WindowClock {
   now(): number;
@@ -27,6 +29,20 @@ export interface WindowTicket {
   readonly epoch: number;
 }
 
+/** A window slot handed to one request: the first take() gets it, later ones nothing. */
+export class HeldSlot {
+  constructor(private ticket: WindowTicket | undefined) {}
+  take(): WindowTicket | undefined {
+    const t = this.ticket;
+    this.ticket = undefined;
+    return t;
+  }
+  /** Give it back unused (idempotent). */
+  release(): void {
+    this.take()?.release();
+  }
+}
+
 export class AimdWindow {
   private size: number;
   private inFlight = 0;
@@ -34,7 +50,8 @@ export class AimdWindow {
   private serverErrors = 0;
   private epoch = 0;
   private resumeAt = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** Sorted by priority, then arrival: the head is served next. */
+  private readonly waiting: { priority: number; resolve: () => void }[] = [];
   private readonly clock: WindowClock;
   private readonly growAfter: number;
   private readonly serverErrorStreak: number;
@@ -64,15 +81,16 @@ export class AimdWindow {
   /**
    * Wait for a slot (and for a Retry-After pause to end); then send, and release exactly once.
    * `paused`: the caller has just waited out that Retry-After itself (the request that got it).
+   * `priority`: lower is served first when requests wait (default: the current mail's place).
    */
-  async acquire(signal?: AbortSignal, paused = false): Promise<WindowTicket> {
+  async acquire(signal?: AbortSignal, paused = false, priority = currentPriority()): Promise<WindowTicket> {
     // One sleep, not a loop: a pause that grew meanwhile is met by the next request's own check.
     // The request that got the Retry-After waited it out: the pause is over for everyone.
     if (paused) this.resumeAt = 0;
     const wait = this.resumeAt - this.clock.now();
     if (wait > 0) await this.clock.sleep(wait, signal);
     if (this.inFlight >= this.size || this.waiting.length > 0) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise<void>((resolve) => this.enqueue(priority, resolve));
     } else this.inFlight++;
     let released = false;
     return {
@@ -121,10 +139,23 @@ export class AimdWindow {
     this.size = next;
   }
 
+  private enqueue(priority: number, resolve: () => void): void {
+    // After the last entry of equal or lower priority: a binary search over a queue of at most a
+    // few hundred requests (mails in flight times their retries).
+    let lo = 0;
+    let hi = this.waiting.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.waiting[mid]!.priority <= priority) lo = mid + 1;
+      else hi = mid;
+    }
+    this.waiting.splice(lo, 0, { priority, resolve });
+  }
+
   private pump(): void {
     while (this.inFlight < this.size && this.waiting.length > 0) {
       this.inFlight++;
-      this.waiting.shift()!();
+      this.waiting.shift()!.resolve();
     }
   }
 }
