@@ -60,7 +60,38 @@ export async function* replayResults(
   // JSON) between its requests, so to keep `concurrency` requests in flight (the API client's window
   // caps them at that, see src/api/window.ts) more mails than that must be started.
   const ahead = concurrency > 1 ? concurrency * LIVE_MAILS_PER_REQUEST_SLOT : concurrency;
-  const window: Promise<PreparedResult | MailResult>[] = [];
+  // Results are yielded in source order, but live mails finish in any order: a finished mail behind
+  // an unfinished one (a mail with files makes 7 requests, a reply waits for its parent) waits here,
+  // and a new mail starts in its place, up to `ahead * LIVE_REORDER_FACTOR` mails held in all. With
+  // the window counting held mails as under way, one slow mail at the head stopped new ones from
+  // starting, and the requests in flight fell to 1 or 2 until it finished (issue 13's bench).
+  const hold = concurrency > 1 ? ahead * LIVE_REORDER_FACTOR : 1;
+  interface Entry {
+    pending: Promise<PreparedResult | MailResult>;
+    settled: boolean;
+  }
+  const window: Entry[] = [];
+  let unsettled = 0;
+  let wake: (() => void) | undefined;
+  const track = (pending: Promise<PreparedResult | MailResult>): Entry => {
+    const entry: Entry = { pending, settled: false };
+    unsettled++;
+    const settle = () => {
+      entry.settled = true;
+      unsettled--;
+      wake?.();
+    };
+    pending.then(settle, settle);
+    return entry;
+  };
+  /** Until some mail under way settles. */
+  const someSettled = () =>
+    new Promise<void>((resolve) => {
+      wake = () => {
+        wake = undefined;
+        resolve();
+      };
+    });
   const start = (pending: Promise<PreparedResult | MailResult>): Promise<PreparedResult | MailResult> => {
     if (!order) return pending;
     const ticket = order.reserve();
@@ -88,23 +119,34 @@ export async function* replayResults(
     done++;
     return result;
   };
+  // Room for one more mail: under the window and, live, under the hold with every settled head
+  // yielded first.
+  const full = () =>
+    order
+      ? unsettled >= Math.max(preparer.window, ahead) || window.length >= Math.max(preparer.window, hold)
+      : window.length >= Math.max(preparer.window, ahead);
   try {
     for await (const input of readSources(paths)) {
       if (fault) break;
-      window.push(start(preparer.prepare(input)));
-      if (window.length >= Math.max(preparer.window, ahead)) {
-        const result = await complete(window.shift()!);
+      window.push(track(start(preparer.prepare(input))));
+      while (window.length > 0 && ((order && window[0]!.settled) || full())) {
+        if (!window[0]!.settled && order && window.length < Math.max(preparer.window, hold)) {
+          await someSettled(); // a mail behind the head finished: room for the next one
+          continue;
+        }
+        const result = await complete(window.shift()!.pending);
         if (result) yield result;
+        if (fault) break;
       }
     }
     // After a fault the mails in flight still finish (and are yielded when they succeeded).
     while (window.length) {
-      const result = await complete(window.shift()!);
+      const result = await complete(window.shift()!.pending);
       if (result) yield result;
     }
   } finally {
     // Stopped early (a consumer's `break`): let prepared-ahead work settle before the pool closes.
-    await Promise.allSettled(window);
+    await Promise.allSettled(window.map((e) => e.pending));
     await gate?.stop();
     await preparer.close();
   }
@@ -113,6 +155,11 @@ export async function* replayResults(
 
 /** Mails under way per request the API window allows in flight (live replay with concurrency > 1). */
 export const LIVE_MAILS_PER_REQUEST_SLOT = 2;
+/**
+ * Mails held at most (under way, or finished and waiting for an earlier one to be yielded) per mail
+ * under way: finished results are small (the NDJSON line's record), the cost is only memory.
+ */
+export const LIVE_REORDER_FACTOR = 4;
 
 /** The gate's view of the fault (what the probe answered), as an error summary. */
 function gateFault(gate: ApiGate): ErrorSummary {
