@@ -22,10 +22,11 @@ import {
   type RouteKind,
   transportError,
 } from './errors.js';
+import { FindBatcher } from './find-batch.js';
 import { findPath, type MessageMatch, messageIdVariants, parseMatches, parseSlimInt } from './odata.js';
 import { type Sleep, withRetry } from './retry.js';
 import { resolveTenant } from './tenant.js';
-import { AimdWindow } from './window.js';
+import { AimdWindow, HeldSlot } from './window.js';
 
 export type { MessageMatch };
 export { splitBaseUrl };
@@ -76,6 +77,8 @@ export interface RequestSpec<T> {
   route: RouteKind;
   parse: (json: unknown, what: string) => T;
   signal?: AbortSignal;
+  /** A window slot acquired for this request (used once: a retry waits for a slot of its own). */
+  slot?: HeldSlot;
 }
 
 interface Target {
@@ -292,28 +295,69 @@ export class SuperOfficeClient {
   /**
    * Ticket messages whose MessageId is `messageId`: the spelling this tenant was last seen to store
    * first (as the mail writes it, or always with / without angle brackets), then the other one. So
-   * a mail found at all is found with one request, not one per spelling. Oldest first.
+   * a mail found at all is found with one request, not one per spelling. Oldest first. With more
+   * than one mail in flight, lookups that meet go in one request (src/api/find-batch.ts).
    */
-  async findTicketMessagesByMessageId(messageId: string, o: CallOptions = {}): Promise<MessageMatch[]> {
-    const written = messageId.trim().startsWith('<');
-    let variants = messageIdVariants(messageId);
+  findTicketMessagesByMessageId(messageId: string, o: CallOptions = {}): Promise<MessageMatch[]> {
+    if (this.cfg.concurrency > 1) return this.finder.find(messageId, o.signal);
+    return this.findOne(messageId, o.signal);
+  }
+
+  /** The lookup batcher's view of this client. */
+  private readonly finder = new FindBatcher({
+    slot: async (priority) => new HeldSlot(await this.window.acquire(undefined, false, priority)),
+    single: (messageId, signal, slot) => this.findOne(messageId, signal, slot),
+    variants: (messageId) => this.spellings(messageId),
+    rows: (path, signal, slot) =>
+      this.request({
+        method: 'GET',
+        path,
+        idempotent: true,
+        route: 'collection',
+        parse: (json) => {
+          const rows = (json as { value?: unknown } | null)?.value;
+          return Array.isArray(rows) ? (rows as unknown[]) : [];
+        },
+        signal,
+        slot,
+      }),
+    learned: (messageId, match, variant) => this.learn(messageId, match, variant),
+    off: (reason) => this.log.warn({ reason }, 'looking up Message-Ids one mail at a time from now on'),
+  });
+
+  /** `messageId`'s spellings, the one this tenant was last seen to store first. */
+  private spellings(messageId: string): string[] {
+    const variants = messageIdVariants(messageId);
     const prefer = this.storedSpelling;
-    if (prefer === 'bracketed' || prefer === 'bare') {
-      const first = (v: string) => v.startsWith('<') === (prefer === 'bracketed');
-      variants = [...variants.filter(first), ...variants.filter((v) => !first(v))];
-    }
-    for (const variant of variants) {
+    if (prefer !== 'bracketed' && prefer !== 'bare') return variants;
+    const first = (v: string) => v.startsWith('<') === (prefer === 'bracketed');
+    return [...variants.filter(first), ...variants.filter((v) => !first(v))];
+  }
+
+  private learn(messageId: string, match: MessageMatch, variant: string): void {
+    const written = messageId.trim().startsWith('<');
+    const stored = (match.messageId ?? variant).trim().startsWith('<');
+    this.storedSpelling = stored === written ? 'as-written' : stored ? 'bracketed' : 'bare';
+  }
+
+  /** One mail's lookup; its first request goes in `slot` when one is held for it. */
+  private async findOne(
+    messageId: string,
+    signal: AbortSignal | undefined,
+    slot?: HeldSlot,
+  ): Promise<MessageMatch[]> {
+    for (const variant of this.spellings(messageId)) {
       const matches = await this.request({
         method: 'GET',
         path: findPath(variant),
         idempotent: true,
         route: 'collection',
         parse: (json) => parseMatches(json, variant),
-        signal: o.signal,
+        signal,
+        ...(slot ? { slot } : {}),
       });
       if (matches.length > 0) {
-        const stored = (matches[0]!.messageId ?? variant).trim().startsWith('<');
-        this.storedSpelling = stored === written ? 'as-written' : stored ? 'bracketed' : 'bare';
+        this.learn(messageId, matches[0]!, variant);
         return matches;
       }
     }
@@ -542,7 +586,9 @@ export class SuperOfficeClient {
       let status: number;
       let text: string;
       let retryAfter: string | string[] | undefined;
-      const ticket = await this.window.acquire(spec.signal, waited.retryAfter);
+      // A slot the caller already holds (a batched lookup formed when it got one) serves the first try.
+      const held = spec.slot?.take();
+      const ticket = held ?? (await this.window.acquire(spec.signal, waited.retryAfter));
       waited.retryAfter = false;
       // A file's content is opened per attempt (a stream is read once) and closed whatever happens.
       const stream = spec.stream?.open();

@@ -87,3 +87,45 @@ export function parseMatches(json: unknown, wanted: string): MessageMatch[] {
   }
   return out.sort((a, b) => a.ticketMessageId - b.ticketMessageId);
 }
+
+/**
+ * One archive request for the Message-Ids of many mails (issue 13 §3: fewer requests per mail):
+ * `messageId is 'a' or messageId is 'b' ...`. SuperOffice documents that archive restriction strings
+ * combine terms with OR ("Brackets and or", superoffice-docs: Agents/Find/FindWithExtraRestrictions2),
+ * and the OData `$filter` is read into the same archive restrictions (docs: REST WebAPI search).
+ * `$top` leaves room for FIND_TOP rows per spelling, as the single lookup asks for.
+ */
+export function batchFindPath(variants: readonly string[]): string {
+  const filter = variants.map(messageIdFilter).join(' or ');
+  const q = [
+    `$select=${FIND_SELECT}`,
+    `$filter=${encodeURIComponent(filter)}`,
+    `$top=${variants.length * FIND_TOP}`,
+  ].join('&');
+  return `/api/v1/TicketMessage?${q}`;
+}
+
+/** The bytes one spelling adds to a batched lookup's query string (for the length budget). */
+export function batchClauseBytes(variant: string): number {
+  return encodeURIComponent(` or ${messageIdFilter(variant)}`).length;
+}
+
+/**
+ * A batched answer's rows for one spelling, as the single lookup of that spelling would have had
+ * them: rows whose stored id is that spelling (angle brackets and all; compared without regard to
+ * case, as the server's collation may), then re-checked exactly by parseMatches. Undefined when the
+ * answer cannot be split that way (a row without its messageId, or as many rows as the single
+ * lookup's FIND_TOP, which it might have cut short): then that mail is looked up on its own.
+ */
+export function matchesInBatch(rows: readonly unknown[], variant: string): MessageMatch[] | undefined {
+  const want = variant.toLowerCase();
+  const mine: unknown[] = [];
+  for (const r of rows) {
+    if (typeof r !== 'object' || r === null) continue;
+    const mid = pick(r as Record<string, unknown>, 'messageId');
+    if (typeof mid !== 'string' || mid === '') return undefined;
+    if (mid.trim().toLowerCase() === want) mine.push(r);
+  }
+  if (mine.length >= FIND_TOP) return undefined;
+  return parseMatches({ value: mine }, variant);
+}
