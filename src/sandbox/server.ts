@@ -12,6 +12,16 @@ import { type SandboxState, SandboxStore } from './store.js';
 /** Largest request body accepted (a ticket message with a big HTML body is a few MB). */
 export const SANDBOX_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
+/**
+ * IIS request filtering defaults (SuperOffice runs on IIS; learn.microsoft.com, IIS configuration
+ * reference: system.webServer/security/requestFiltering/requestLimits): `maxQueryString` 2048 bytes
+ * and `maxUrl` 4096 bytes, the latter not counting the query string. IIS answers a request over
+ * either with 404 (sub-status 404.15 "Query String Too Long", 404.14 "URL Too Long"), so a client
+ * building long `$filter`s meets that here first.
+ */
+export const IIS_MAX_QUERY_STRING_BYTES = 2048;
+export const IIS_MAX_URL_BYTES = 4096;
+
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -170,6 +180,25 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // Measured raw (still percent-encoded), before routing, as IIS request filtering does; Node
+    // refuses non-ASCII request targets with 400, so characters are bytes.
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const pathBytes = q < 0 ? target.length : q;
+    const queryBytes = q < 0 ? 0 : target.length - q - 1;
+    const tooLong =
+      pathBytes > IIS_MAX_URL_BYTES
+        ? `404.14 URL Too Long: the path is ${pathBytes} bytes, maxUrl is ${IIS_MAX_URL_BYTES}\n`
+        : queryBytes > IIS_MAX_QUERY_STRING_BYTES
+          ? `404.15 Query String Too Long: ${queryBytes} bytes, maxQueryString is ${IIS_MAX_QUERY_STRING_BYTES}\n`
+          : undefined;
+    if (tooLong) {
+      // IIS answers before SuperOffice sees the request: not SuperOffice's JSON error body.
+      req.resume();
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': tooLong.length });
+      res.end(tooLong);
+      return;
+    }
     const u = new URL(req.url ?? '/', 'http://sandbox');
     const pathname = u.pathname;
     if (pathname.startsWith('/sandbox/')) return control(req, res, pathname);
