@@ -355,7 +355,8 @@ describe('OData archive list: what SuperOffice documents', () => {
       ['unquoted string', '$filter=messageId is abc'],
       ['bare number for a string', '$filter=messageId is 5'],
       ['doubled quote (not SuperOffice’s escape)', "$filter=messageId is 'it''s'"],
-      ['two clauses', "$filter=messageId is '<a@x>' and ticketId eq 1"],
+      ['dangling and', "$filter=messageId is '<a@x>' and"],
+      ['unbalanced bracket', "$filter=(messageId is '<a@x>'"],
       ['no filter', '$select=messageId'],
       ['bad $top', "$filter=messageId is '<a@x>'&$top=five"],
     ] as const) {
