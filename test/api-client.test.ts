@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/errors.js';
+import { FIND_BATCH_MAX_MAILS } from '../src/api/find-batch.js';
 import { Mail2TicketError } from '../src/errors.js';
 import {
   capturingLogger,
@@ -56,6 +57,43 @@ describe('finding by Message-Id', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('with mails in flight, sends the lookups that queue for a slot as one request, each answered as alone', async () => {
+    // Stored with and without brackets, with a quote, twice, under web-server-sized ids; some absent.
+    const long = (i: number) => `${i}.${'k'.repeat(180)}@example.com`;
+    const asked: string[] = [];
+    for (let i = 0; i < 24; i++) {
+      const bare = i % 6 === 5 ? long(i) : `m${i}'q@example.com`;
+      sb.store.addMessage(ticket, { MessageId: i % 3 === 0 ? bare : `<${bare}>` });
+      asked.push(i % 2 ? `<${bare}>` : bare);
+    }
+    sb.store.addMessage(ticket, { MessageId: asked[1]! });
+    asked.push('<absent@example.com>', 'absent2@example.com', '<abc@example.com>');
+    sb.setFaults({ latencyMs: 20 });
+    const alone = await testClient(sandboxApiConfig(sb.url, { concurrency: 1 }));
+    const expected: unknown[] = [];
+    try {
+      for (const id of asked) expected.push(await alone.client.findTicketMessagesByMessageId(id));
+    } finally {
+      await alone.client.close();
+    }
+    const findsAlone = sb.state().counters.finds;
+    const { logger, lines } = capturingLogger();
+    const { client } = await testClient(sandboxApiConfig(sb.url, { concurrency: 2 }), { logger });
+    try {
+      const got = await Promise.all(asked.map((id) => client.findTicketMessagesByMessageId(id)));
+      expect(got).toEqual(expected);
+      expect((got[1] as unknown[]).length).toBe(2);
+    } finally {
+      await client.close();
+    }
+    const findsBatched = sb.state().counters.finds - findsAlone;
+    // All 27 queue at once: requests of at most 16 mails each, under IIS's query-string limit (the
+    // sandbox answers 404.15 over it, which would have turned batching off).
+    expect(findsBatched).toBeGreaterThanOrEqual(Math.ceil(asked.length / FIND_BATCH_MAX_MAILS));
+    expect(findsBatched).toBeLessThan(asked.length / 4);
+    expect(lines.join('\n')).not.toMatch(/one mail at a time/);
   });
 
   it('escapes quotes inside the id', async () => {

@@ -28,7 +28,7 @@ interface Stored {
  */
 function fakeApi(
   stored: Stored[],
-  opts: { batchStatus?: number; singleStatus?: number; omitIds?: boolean } = {},
+  opts: { batchStatus?: number; singleStatus?: number; omitIds?: boolean; more?: boolean } = {},
 ) {
   const paths: string[] = [];
   const window = new AimdWindow(1);
@@ -79,7 +79,7 @@ function fakeApi(
       return inSlot(slot, async () => {
         if (opts.batchStatus)
           throw new ApiError('E_API_HTTP', 'refused', { status: opts.batchStatus, retryable: false });
-        return answer(filterOf(path));
+        return { rows: answer(filterOf(path)), more: opts.more === true };
       });
     },
     learned: () => {},
@@ -187,6 +187,22 @@ describe('batched Message-Id lookups', () => {
       'single <a@x>',
       'single <b@x>',
     ]);
+  });
+
+  it('looks every mail up alone when the batched list says it was cut short', async () => {
+    const api = fakeApi(
+      [
+        { id: 1, messageId: '<a@x>' },
+        { id: 2, messageId: '<b@x>' },
+      ],
+      { more: true },
+    );
+    const b = new FindBatcher(api.io);
+    const [a, bb] = await findAll(b, '<a@x>', '<b@x>');
+    expect(ids(a!)).toEqual([1]);
+    expect(ids(bb!)).toEqual([2]);
+    expect(api.paths.filter((p) => p.startsWith('single'))).toEqual(['single <a@x>', 'single <b@x>']);
+    expect(b.batched).toBe(0);
   });
 
   it('turns batching off for good when the API refuses a batch but answers single lookups', async () => {

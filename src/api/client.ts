@@ -315,8 +315,13 @@ export class SuperOfficeClient {
         idempotent: true,
         route: 'collection',
         parse: (json) => {
-          const rows = (json as { value?: unknown } | null)?.value;
-          return Array.isArray(rows) ? (rows as unknown[]) : [];
+          const answer = json as { value?: unknown; 'odata.nextLink'?: unknown } | null;
+          const rows = answer?.value;
+          const next = answer?.['odata.nextLink'];
+          return {
+            rows: Array.isArray(rows) ? (rows as unknown[]) : [],
+            more: typeof next === 'string' && next.trim() !== '',
+          };
         },
         signal,
         slot,

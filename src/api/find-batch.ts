@@ -26,8 +26,15 @@ export interface FindBatchIo {
   single(messageId: string, signal: AbortSignal | undefined, slot?: HeldSlot): Promise<MessageMatch[]>;
   /** The spellings to ask for `messageId`, preferred first (the client learns the tenant's). */
   variants(messageId: string): string[];
-  /** One request for a batched path (sent in `slot`); the archive answer's rows. */
-  rows(path: string, signal: AbortSignal | undefined, slot: HeldSlot): Promise<unknown[]>;
+  /**
+   * One request for a batched path (sent in `slot`): the archive answer's rows, and whether it says
+   * there are more (a non-empty `odata.nextLink`: the server cut the list short).
+   */
+  rows(
+    path: string,
+    signal: AbortSignal | undefined,
+    slot: HeldSlot,
+  ): Promise<{ rows: unknown[]; more: boolean }>;
   /** The client saw which spelling the tenant stores (updates its preference). */
   learned(messageId: string, match: MessageMatch, variant: string): void;
   /** Batching was turned off: said once, with why. */
@@ -106,11 +113,11 @@ export class FindBatcher {
     }
     const spellings = new Map(live.map((w) => [w, this.io.variants(w.messageId)]));
     const all = [...new Set([...spellings.values()].flat())];
-    let rows: unknown[];
+    let answer: { rows: unknown[]; more: boolean };
     // Aborted only when every mail in it is: one mail's shutdown is not the others'.
     const signal = allAborted(live);
     try {
-      rows = await withPriority(priority, () => this.io.rows(batchFindPath(all), signal.signal, slot));
+      answer = await withPriority(priority, () => this.io.rows(batchFindPath(all), signal.signal, slot));
     } catch (err) {
       if (err instanceof ApiError && err.status !== undefined && BATCH_REFUSED.has(err.status)) {
         this.enabled = false;
@@ -130,11 +137,12 @@ export class FindBatcher {
     this.batches++;
     await Promise.all(
       live.map(async (w) => {
-        const answer = answerOf(rows, spellings.get(w)!);
-        if (answer === undefined) return void (await this.alone(w, priority));
+        // A list cut short may lack any mail's rows: each is asked on its own then.
+        const mine = answer.more ? undefined : answerOf(answer.rows, spellings.get(w)!);
+        if (mine === undefined) return void (await this.alone(w, priority));
         this.batched++;
-        if (answer.matches.length > 0) this.io.learned(w.messageId, answer.matches[0]!, answer.variant);
-        w.resolve(answer.matches);
+        if (mine.matches.length > 0) this.io.learned(w.messageId, mine.matches[0]!, mine.variant);
+        w.resolve(mine.matches);
       }),
     );
   }
