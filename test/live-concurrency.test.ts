@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildContext } from '../src/commands/context.js';
 import { replay } from '../src/commands/replay.js';
 import { parseConfig } from '../src/config.js';
+import { LIVE_MAILS_PER_REQUEST_SLOT, LIVE_REORDER_FACTOR } from '../src/library/replay.js';
 import { MailOrder, type MailResult } from '../src/pipeline.js';
 import { type GeneratedMail, generateMailbox, prng, shuffled } from './helpers/conversations.js';
 
@@ -124,6 +125,79 @@ describe('live replay with many mails in flight', () => {
     ];
     expect(many.results.map(rule)).toEqual(one.results.map(rule));
   }, 120_000);
+});
+
+describe('live replay with a slow mail at the head', () => {
+  it('starts new mails while a finished one waits behind it for its turn in the output', async () => {
+    // Issue 13's bench: one slow mail at the head (a mail with files makes 7 requests) stopped new
+    // mails from starting once the window of mails under way was full, and the requests in flight
+    // fell to 1 or 2 until it finished. The head's apply is held here until HEAD_HOLD later mails
+    // have been applied; before the fix at most `concurrency * LIVE_MAILS_PER_REQUEST_SLOT - 1`
+    // could be (the test then fails on the count, after the safety timer, instead of hanging).
+    const concurrency = 2;
+    const ahead = concurrency * LIVE_MAILS_PER_REQUEST_SLOT;
+    const held = ahead * LIVE_REORDER_FACTOR;
+    const HEAD_HOLD = held - 2;
+    const mails = 60;
+    const dir = join(work, 'slow-head');
+    const mailDir = join(dir, 'mail');
+    mkdirSync(mailDir, { recursive: true });
+    for (let i = 0; i < mails; i++) {
+      writeFileSync(
+        join(mailDir, `${String(i).padStart(4, '0')}.eml`),
+        `From: a${i}@example.com\r\nTo: support@example.com\r\nSubject: mail ${i}\r\nMessage-ID: <slow-head-${i}@example.com>\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\nbody ${i}\r\n`,
+      );
+    }
+    let othersApplied = 0;
+    let othersWhenReleased = -1;
+    let release!: () => void;
+    const headReleased = new Promise<void>((r) => (release = r));
+    const safety = setTimeout(() => {
+      othersWhenReleased = othersApplied;
+      release();
+    }, 10_000);
+    let maxUnderWayAtOnce = 0;
+    let underWay = 0;
+    const built = await buildContext(parseConfig({ stateDir: join(dir, 'state') }), {
+      dryRun: false,
+      apply: async (mapped) => {
+        underWay++;
+        maxUnderWayAtOnce = Math.max(maxUnderWayAtOnce, underWay);
+        try {
+          if (mapped.payload.MessageId === '<slow-head-0@example.com>') await headReleased;
+          else if (++othersApplied === HEAD_HOLD && othersWhenReleased < 0) {
+            othersWhenReleased = othersApplied;
+            release();
+          }
+          return { outcome: 'updated', ticketId: 1, entityId: 1 };
+        } finally {
+          underWay--;
+        }
+      },
+    });
+    const results: MailResult[] = [];
+    try {
+      await replay(
+        [mailDir],
+        built.pipeline,
+        undefined,
+        { stdout: sink(), stderr: sink() },
+        { concurrency, jobs: 1, onResult: (r) => results.push(r) },
+      );
+    } finally {
+      clearTimeout(safety);
+      await built.close();
+    }
+    expect(othersWhenReleased).toBe(HEAD_HOLD);
+    // Never more than `held` mails held at once: the head and at most held - 1 behind it.
+    expect(othersWhenReleased).toBeLessThan(held);
+    expect(maxUnderWayAtOnce).toBeLessThanOrEqual(ahead);
+    // The output is still in source order, every mail once.
+    expect(results.map((r) => r.source.slice(-8))).toEqual(
+      Array.from({ length: mails }, (_, i) => `${String(i).padStart(4, '0')}.eml`),
+    );
+    expect(results.every((r) => r.outcome === 'updated')).toBe(true);
+  }, 60_000);
 });
 
 describe('MailOrder', () => {
