@@ -94,10 +94,15 @@ describe('--jobs auto', () => {
         const pending: Promise<unknown>[] = [];
         for await (const input of readSources([FIXTURES])) {
           pending.push(preparer.prepare(input));
-          if (pending.length === 5) break;
+          if (pending.length === 40) break;
         }
         await Promise.all(pending);
         expect(preparer.usingWorkers).toBe(expected);
+        if (expected) {
+          // One worker fewer than cores, and this thread prepares a share beside it.
+          expect(preparer.preparedByWorkers).toBeGreaterThan(0);
+          expect(preparer.preparedHere).toBeGreaterThan(0);
+        }
         await preparer.close();
       }
     } finally {

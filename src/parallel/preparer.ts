@@ -8,13 +8,16 @@ export type Jobs = number | 'auto';
 
 /**
  * `--jobs auto` prepares the first AUTO_JOBS_MIN_MAILS mails in-process and, when the replay turns
- * out to be longer, starts one worker per core for the rest of it (kept warm until the replay
+ * out to be longer, starts one worker per core but one for the rest of it (kept warm until the replay
  * ends), but only when a core is idle. Measured on the 2-core benchmark machine (docs/benchmarks.md):
  * each worker costs about 0.5 s of CPU to load the parser and sanitizer and 80 to 90 MiB at peak, a
  * replay of a few dozen mails is over before that pays back; and with the cores already busy (load
  * average 7 to 9 from other jobs) two workers made the 2,000-mail replay slower, not faster
  * (27.3 s against 19.8 s wall, 24 s against 17 s CPU), because the threads only compete for the
- * same cores. Idle cores are measured over the first mails (cpuIdlePolicy).
+ * same cores. Idle cores are measured over the first mails (cpuIdlePolicy). The main thread is the
+ * last core's preparer (MAIN_SHARE_WEIGHT): with two workers on the 2-core machine the main thread
+ * only ran the ordered stage, and the third V8 heap cost 70 to 90 MiB of peak RSS (426-437 MiB
+ * against 341-361 MiB for one worker and the main thread, the same wall time within the host's noise).
  */
 export const AUTO_JOBS_MIN_MAILS = 100;
 
@@ -77,6 +80,13 @@ export const AUTO_MIN_IDLE_CORES = 0.5;
  */
 export const WINDOW_PER_JOB = 32;
 
+/**
+ * With `auto`'s workers, the main thread prepares a share of the mails too: the next mail is
+ * prepared here when the mails being prepared here, times this weight, are fewer than those at the
+ * workers. The main thread also runs the ordered stage (threading, mapping, output).
+ */
+export const MAIN_SHARE_WEIGHT = 2;
+
 /** Mails parsed at once in-process: interleaving more only adds memory on one thread. */
 export const WINDOW_IN_PROCESS = 4;
 
@@ -92,6 +102,13 @@ export function autoWorkers(): number {
 export class Preparer {
   private pool: Promise<PreparePool> | undefined;
   private started = 0;
+  /** auto: the main thread prepares too, beside one worker fewer (see MAIN_SHARE_WEIGHT). */
+  private mainToo = false;
+  private mainPending = 0;
+  private poolPending = 0;
+  /** Mails handed to this thread and to the workers once the workers started (tests, bench). */
+  preparedHere = 0;
+  preparedByWorkers = 0;
   private readonly workers: number;
   private readonly auto: boolean;
 
@@ -127,7 +144,14 @@ export class Preparer {
     }
     const ref = input.ref;
     if (!this.pool || !ref) return prepareInput(input, this.ctx);
-    return this.pool.then((pool) => pool.prepare({ ...input, ref }));
+    if (this.mainToo && this.mainPending * MAIN_SHARE_WEIGHT < this.poolPending) {
+      this.mainPending++;
+      this.preparedHere++;
+      return prepareInput(input, this.ctx).finally(() => this.mainPending--);
+    }
+    this.poolPending++;
+    this.preparedByWorkers++;
+    return this.pool.then((pool) => pool.prepare({ ...input, ref })).finally(() => this.poolPending--);
   }
 
   /** Whether worker threads are preparing (for tests and the benchmark). */
@@ -136,8 +160,11 @@ export class Preparer {
   }
 
   private startPool(): void {
+    // auto: the main thread is one of the preparers, so one worker (and one V8 heap) fewer.
+    this.mainToo = this.auto;
+    const size = this.auto ? Math.max(1, this.workers - 1) : this.workers;
     this.pool = import('./pool.js').then(
-      (m) => new m.PreparePool(this.workers, this.ctx.mapping, this.ctx.attachments),
+      (m) => new m.PreparePool(size, this.ctx.mapping, this.ctx.attachments),
     );
   }
 
