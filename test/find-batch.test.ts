@@ -28,7 +28,14 @@ interface Stored {
  */
 function fakeApi(
   stored: Stored[],
-  opts: { batchStatus?: number; singleStatus?: number; omitIds?: boolean; more?: boolean } = {},
+  opts: {
+    batchStatus?: number;
+    singleStatus?: number;
+    omitIds?: boolean;
+    more?: boolean;
+    /** A server that reads only the first clause of an OR filter (and says nothing). */
+    firstClauseOnly?: boolean;
+  } = {},
 ) {
   const paths: string[] = [];
   const window = new AimdWindow(1);
@@ -79,7 +86,8 @@ function fakeApi(
       return inSlot(slot, async () => {
         if (opts.batchStatus)
           throw new ApiError('E_API_HTTP', 'refused', { status: opts.batchStatus, retryable: false });
-        return { rows: answer(filterOf(path)), more: opts.more === true };
+        const asked = filterOf(path);
+        return { rows: answer(opts.firstClauseOnly ? asked.slice(0, 1) : asked), more: opts.more === true };
       });
     },
     learned: () => {},
@@ -205,6 +213,46 @@ describe('batched Message-Id lookups', () => {
     expect(b.batched).toBe(0);
   });
 
+  it('confirms a batch\'s "not found" alone until a batch has found two mails', async () => {
+    const api = fakeApi([
+      { id: 1, messageId: '<a@x>' },
+      { id: 2, messageId: '<b@x>' },
+      { id: 3, messageId: '<c@x>' },
+    ]);
+    const b = new FindBatcher(api.io);
+    // One found, one not: the "not found" is asked again alone.
+    const [a, none] = await findAll(b, '<a@x>', '<none@x>');
+    expect(ids(a!)).toEqual([1]);
+    expect(none).toEqual([]);
+    expect(api.paths.filter((p) => p.startsWith('single'))).toEqual(['single <none@x>']);
+    expect(b.confirmed).toBe(1);
+    // Two found in one batch: the server reads the whole OR; its "not found" is trusted from now on.
+    await findAll(b, '<b@x>', '<c@x>', '<none2@x>');
+    await findAll(b, '<a@x>', '<none3@x>');
+    expect(api.paths.filter((p) => p.startsWith('single'))).toEqual(['single <none@x>']);
+    expect(b.confirmed).toBe(1);
+  });
+
+  it('turns batching off when a server reading part of the filter missed a message', async () => {
+    const api = fakeApi(
+      [
+        { id: 1, messageId: '<a@x>' },
+        { id: 2, messageId: '<b@x>' },
+      ],
+      { firstClauseOnly: true },
+    );
+    const b = new FindBatcher(api.io);
+    const [a, bb] = await findAll(b, '<a@x>', '<b@x>');
+    // Each mail still gets its message: nothing is created twice.
+    expect(ids(a!)).toEqual([1]);
+    expect(ids(bb!)).toEqual([2]);
+    expect(api.paths.filter((p) => p.startsWith('off:'))).toEqual([
+      'off: a batched Message-Id lookup did not find a message that its own lookup found',
+    ]);
+    await findAll(b, '<a@x>', '<b@x>');
+    expect(api.paths.filter((p) => p.startsWith('/api/'))).toHaveLength(1);
+  });
+
   it('turns batching off for good when the API refuses a batch but answers single lookups', async () => {
     const api = fakeApi([{ id: 1, messageId: '<a@x>' }], { batchStatus: 400 });
     const b = new FindBatcher(api.io);
@@ -242,12 +290,12 @@ describe('batched Message-Id lookups', () => {
   });
 
   it('keeps each request under the query-string budget and the mail cap, oldest mails first', async () => {
-    const api = fakeApi([]);
+    const long = (i: number) => `<${String(i).padStart(3, '0')}.${'x'.repeat(90)}@example.com>`;
+    const api = fakeApi(Array.from({ length: 40 }, (_, i) => ({ id: i + 1, messageId: long(i) })));
     const b = new FindBatcher(api.io);
     api.hold();
     const first = b.find('<warm@x>');
     await api.sent(1);
-    const long = (i: number) => `<${String(i).padStart(3, '0')}.${'x'.repeat(90)}@example.com>`;
     // Queued newest first; served oldest (lowest place) first.
     const all = Promise.all(
       Array.from({ length: 40 }, (_, i) => 39 - i).map((i) => withPriority(i, () => b.find(long(i)))),

@@ -54,9 +54,12 @@ export class FindBatcher {
   /** A slot is being waited for on the queue's behalf. */
   private asking = false;
   private enabled = true;
-  /** Batched requests sent, and the lookups they answered (stats for the bench and logs). */
+  /** A batch has found two different mails: this server reads the whole OR (see send). */
+  private trusted = false;
+  /** Batched requests sent, the lookups they answered, and "not found"s asked again alone. */
   batches = 0;
   batched = 0;
+  confirmed = 0;
 
   constructor(private readonly io: FindBatchIo) {}
 
@@ -135,16 +138,39 @@ export class FindBatcher {
       slot.release();
     }
     this.batches++;
+    // A list cut short may lack any mail's rows: each is asked on its own then.
+    const answers = live.map((w) => ({
+      w,
+      mine: answer.more ? undefined : answerOf(answer.rows, spellings.get(w)!),
+    }));
+    if (answers.filter((a) => a.mine && a.mine.matches.length > 0).length >= 2) this.trusted = true;
     await Promise.all(
-      live.map(async (w) => {
-        // A list cut short may lack any mail's rows: each is asked on its own then.
-        const mine = answer.more ? undefined : answerOf(answer.rows, spellings.get(w)!);
+      answers.map(async ({ w, mine }) => {
         if (mine === undefined) return void (await this.alone(w, priority));
+        // "Not found" makes the flow create a new message, so a server that read only part of the
+        // filter would make duplicates: until a batch has found two mails (the whole OR is read),
+        // a mail it did not find is confirmed by its own lookup.
+        if (mine.matches.length === 0 && !this.trusted) return this.confirm(w, priority);
         this.batched++;
         if (mine.matches.length > 0) this.io.learned(w.messageId, mine.matches[0]!, mine.variant);
         w.resolve(mine.matches);
       }),
     );
+  }
+
+  /** A batch's "not found", asked alone; the batch missed what this finds: batching is off. */
+  private async confirm(w: Waiting, priority: number): Promise<void> {
+    this.confirmed++;
+    try {
+      const matches = await withPriority(priority, () => this.io.single(w.messageId, w.signal));
+      if (matches.length > 0 && this.enabled) {
+        this.enabled = false;
+        this.io.off('a batched Message-Id lookup did not find a message that its own lookup found');
+      }
+      w.resolve(matches);
+    } catch (err) {
+      w.reject(err);
+    }
   }
 
   /** The mail's own lookup (its first request in `slot` when given); true when it was answered. */
