@@ -96,6 +96,21 @@ describe('finding by Message-Id', () => {
     expect(lines.join('\n')).not.toMatch(/one mail at a time/);
   });
 
+  it('looks up every mail alone with batchLookups false', async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `<solo${i}@example.com>`);
+    for (const id of ids) sb.store.addMessage(ticket, { MessageId: id });
+    sb.setFaults({ latencyMs: 20 });
+    const { client } = await testClient(sandboxApiConfig(sb.url, { concurrency: 2, batchLookups: false }));
+    const before = sb.state().counters.finds;
+    try {
+      const got = await Promise.all(ids.map((id) => client.findTicketMessagesByMessageId(id)));
+      expect(got.every((m) => m.length === 1)).toBe(true);
+    } finally {
+      await client.close();
+    }
+    expect(sb.state().counters.finds - before).toBe(ids.length);
+  });
+
   it('escapes quotes inside the id', async () => {
     const q = sb.store.addMessage(ticket, { MessageId: "<o'brien'@example.com>" });
     const { client } = await testClient(sandboxApiConfig(sb.url));

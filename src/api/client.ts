@@ -299,7 +299,7 @@ export class SuperOfficeClient {
    * than one mail in flight, lookups that meet go in one request (src/api/find-batch.ts).
    */
   findTicketMessagesByMessageId(messageId: string, o: CallOptions = {}): Promise<MessageMatch[]> {
-    if (this.cfg.concurrency > 1) return this.finder.find(messageId, o.signal);
+    if (this.cfg.concurrency > 1 && this.cfg.batchLookups) return this.finder.find(messageId, o.signal);
     return this.findOne(messageId, o.signal);
   }
 

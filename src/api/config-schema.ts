@@ -122,6 +122,12 @@ export const apiConfigSchema = z
     stateUrl: httpUrl.optional(),
     /** Mails worked on against the API at once (replay and each daemon mailbox). */
     concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(DEFAULT_CONCURRENCY),
+    /**
+     * With concurrency above 1: Message-Id lookups waiting for the same request slot go as one OR
+     * filter (src/api/find-batch.ts). `false` looks up every mail alone, for a tenant whose archive
+     * search is known to misread such filters in a way the client cannot see.
+     */
+    batchLookups: z.boolean().default(true),
     auth: apiAuthSchema,
     /** Sent as Accept-Language and SO-Language (iso2 code); omitted when unset. */
     language: headerValue.optional(),
