@@ -35,32 +35,23 @@ const sink = () =>
     },
   });
 
-async function liveReplay(order: GeneratedMail[], concurrency: number, seed: number) {
-  const dir = join(work, `c${concurrency}-${seed}`);
+/** The file name of the `i`th mail: the replay reads them in that order. */
+const fileName = (i: number) => `${String(i).padStart(4, '0')}.eml`;
+
+/**
+ * `raws` written as files under `dir` in that order and replayed live with `concurrency`, the API
+ * being `apply`; the results in output order.
+ */
+async function replayLive(
+  dir: string,
+  raws: readonly (string | Buffer)[],
+  concurrency: number,
+  apply: NonNullable<Parameters<typeof buildContext>[1]['apply']>,
+): Promise<MailResult[]> {
   const mailDir = join(dir, 'mail');
   mkdirSync(mailDir, { recursive: true });
-  // File names in the shuffled order: the replay reads them in that order.
-  for (const [i, m] of order.entries())
-    writeFileSync(join(mailDir, `${String(i).padStart(4, '0')}.eml`), m.raw);
-  const rnd = prng(seed);
-  let nextTicket = 1000;
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const built = await buildContext(parseConfig({ stateDir: join(dir, 'state') }), {
-    dryRun: false,
-    apply: async (mapped) => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, Math.floor(rnd() * 6)));
-      inFlight--;
-      const threaded = mapped.decision.thread.ticketId;
-      return {
-        outcome: threaded ? 're-threaded' : 'updated',
-        ticketId: threaded ?? ++nextTicket,
-        entityId: 1,
-      };
-    },
-  });
+  for (const [i, raw] of raws.entries()) writeFileSync(join(mailDir, fileName(i)), raw);
+  const built = await buildContext(parseConfig({ stateDir: join(dir, 'state') }), { dryRun: false, apply });
   const results: MailResult[] = [];
   try {
     await replay(
@@ -79,6 +70,32 @@ async function liveReplay(order: GeneratedMail[], concurrency: number, seed: num
   } finally {
     await built.close();
   }
+  return results;
+}
+
+async function liveReplay(order: GeneratedMail[], concurrency: number, seed: number) {
+  const rnd = prng(seed);
+  let nextTicket = 1000;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const dir = join(work, `c${concurrency}-${seed}`);
+  const results = await replayLive(
+    dir,
+    order.map((m) => m.raw),
+    concurrency,
+    async (mapped) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, Math.floor(rnd() * 6)));
+      inFlight--;
+      const threaded = mapped.decision.thread.ticketId;
+      return {
+        outcome: threaded ? 're-threaded' : 'updated',
+        ticketId: threaded ?? ++nextTicket,
+        entityId: 1,
+      };
+    },
+  );
   const byId = new Map(mailbox.map((m) => [m.messageId, m]));
   // A result without a payload (quarantined, deferred) is reported whole by the outcome check below.
   const outcomes = results.flatMap((r) =>
@@ -139,15 +156,11 @@ describe('live replay with a slow mail at the head', () => {
     const held = ahead * LIVE_REORDER_FACTOR;
     const HEAD_HOLD = held - 2;
     const mails = 60;
-    const dir = join(work, 'slow-head');
-    const mailDir = join(dir, 'mail');
-    mkdirSync(mailDir, { recursive: true });
-    for (let i = 0; i < mails; i++) {
-      writeFileSync(
-        join(mailDir, `${String(i).padStart(4, '0')}.eml`),
+    const raws = Array.from(
+      { length: mails },
+      (_, i) =>
         `From: a${i}@example.com\r\nTo: support@example.com\r\nSubject: mail ${i}\r\nMessage-ID: <slow-head-${i}@example.com>\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\nbody ${i}\r\n`,
-      );
-    }
+    );
     let othersApplied = 0;
     let othersWhenReleased = -1;
     let release!: () => void;
@@ -158,9 +171,9 @@ describe('live replay with a slow mail at the head', () => {
     }, 10_000);
     let maxUnderWayAtOnce = 0;
     let underWay = 0;
-    const built = await buildContext(parseConfig({ stateDir: join(dir, 'state') }), {
-      dryRun: false,
-      apply: async (mapped) => {
+    let results: MailResult[];
+    try {
+      results = await replayLive(join(work, 'slow-head'), raws, concurrency, async (mapped) => {
         underWay++;
         maxUnderWayAtOnce = Math.max(maxUnderWayAtOnce, underWay);
         try {
@@ -173,20 +186,9 @@ describe('live replay with a slow mail at the head', () => {
         } finally {
           underWay--;
         }
-      },
-    });
-    const results: MailResult[] = [];
-    try {
-      await replay(
-        [mailDir],
-        built.pipeline,
-        undefined,
-        { stdout: sink(), stderr: sink() },
-        { concurrency, jobs: 1, onResult: (r) => results.push(r) },
-      );
+      });
     } finally {
       clearTimeout(safety);
-      await built.close();
     }
     expect(othersWhenReleased).toBe(HEAD_HOLD);
     // Never more than `held` mails held at once: the head and at most held - 1 behind it.
@@ -194,7 +196,7 @@ describe('live replay with a slow mail at the head', () => {
     expect(maxUnderWayAtOnce).toBeLessThanOrEqual(ahead);
     // The output is still in source order, every mail once.
     expect(results.map((r) => r.source.slice(-8))).toEqual(
-      Array.from({ length: mails }, (_, i) => `${String(i).padStart(4, '0')}.eml`),
+      Array.from({ length: mails }, (_, i) => fileName(i)),
     );
     expect(results.every((r) => r.outcome === 'updated')).toBe(true);
   }, 60_000);

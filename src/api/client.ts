@@ -23,7 +23,14 @@ import {
   transportError,
 } from './errors.js';
 import { FindBatcher } from './find-batch.js';
-import { findPath, type MessageMatch, messageIdVariants, parseMatches, parseSlimInt } from './odata.js';
+import {
+  archivePage,
+  findPath,
+  type MessageMatch,
+  messageIdVariants,
+  parseMatches,
+  parseSlimInt,
+} from './odata.js';
 import { type Sleep, withRetry } from './retry.js';
 import { resolveTenant } from './tenant.js';
 import { AimdWindow, HeldSlot } from './window.js';
@@ -315,13 +322,8 @@ export class SuperOfficeClient {
         idempotent: true,
         route: 'collection',
         parse: (json) => {
-          const answer = json as { value?: unknown; 'odata.nextLink'?: unknown } | null;
-          const rows = answer?.value;
-          const next = answer?.['odata.nextLink'];
-          return {
-            rows: Array.isArray(rows) ? (rows as unknown[]) : [],
-            more: typeof next === 'string' && next.trim() !== '',
-          };
+          const page = archivePage(json);
+          return { rows: page.rows ?? [], more: page.more };
         },
         signal,
         slot,
@@ -381,7 +383,7 @@ export class SuperOfficeClient {
       idempotent: true,
       route: 'collection',
       parse: (json) => {
-        if (!Array.isArray((json as { value?: unknown } | null)?.value)) {
+        if (!archivePage(json).rows) {
           throw new ApiError(
             'E_API_RESPONSE',
             `GET /api/v1/TicketMessage answered without an archive list: this URL is not the SuperOffice API (check ${FAULT_SETTINGS.url})`,

@@ -1,14 +1,14 @@
 import { currentPriority, withPriority } from '../core/priority.js';
 import { ApiError } from './errors.js';
 import type { HeldSlot } from './window.js';
-import { batchClauseBytes, batchFindPath, type MessageMatch, matchesInBatch } from './odata.js';
+import { batchClauseBytes, findPath, type MessageMatch, matchesInBatch } from './odata.js';
 
 /**
  * Message-Id lookups of many mails in one archive request (issue 13 §3: "fewer requests per mail").
  *
  * Every mail starts with the lookup of its own Message-Id. A lookup waits for a slot in the request
  * window like any request (src/api/window.ts); the lookups that queued up meanwhile go with it in the
- * same request: `messageId is 'a' or messageId is 'b'` (see batchFindPath). The batch is formed when
+ * same request: `messageId is 'a' or messageId is 'b'` (see findPath). The batch is formed when
  * the slot is granted, so a lookup is never held back for batching: with a slot free it goes at
  * once, alone, exactly as without batching; a busy window (a backlog) batches the more, the busier
  * it is. One slow lookup holds up no other (each batch has its own slot). A mail's answer is what its
@@ -17,7 +17,9 @@ import { batchClauseBytes, batchFindPath, type MessageMatch, matchesInBatch } fr
  * Whether a tenant accepts the OR filter is documented, not seen: an answer of 400, 404 or 414 to a
  * batch (a rejected filter, or a query string over the web server's limit: IIS answers 404.15) turns
  * batching off for the run and every mail is looked up on its own, whose errors then say what is
- * wrong as they always did.
+ * wrong as they always did. A server that silently read part of the filter would answer "not found"
+ * for mails that exist, and the flow would create them again: until a batch has found two mails,
+ * a batch's "not found" is confirmed by the mail's own lookup (see send).
  */
 export interface FindBatchIo {
   /** A slot in the request window, granted lowest `priority` first. */
@@ -120,15 +122,14 @@ export class FindBatcher {
     // Aborted only when every mail in it is: one mail's shutdown is not the others'.
     const signal = allAborted(live);
     try {
-      answer = await withPriority(priority, () => this.io.rows(batchFindPath(all), signal.signal, slot));
+      answer = await withPriority(priority, () => this.io.rows(findPath(...all), signal.signal, slot));
     } catch (err) {
       if (err instanceof ApiError && err.status !== undefined && BATCH_REFUSED.has(err.status)) {
-        this.enabled = false;
         const alone = await Promise.all(live.map((w) => this.alone(w, priority)));
         // Refused alone as well: the API (or its URL) is at fault, not the batch. Batching stays on
         // for when it is back; the single lookups' errors say what is wrong.
-        if (alone.some(Boolean)) this.io.off(`the API answered ${err.status} to a batched Message-Id lookup`);
-        else this.enabled = true;
+        if (alone.some(Boolean))
+          this.turnOff(`the API answered ${err.status} to a batched Message-Id lookup`);
         return;
       }
       for (const w of live) w.reject(err);
@@ -161,26 +162,32 @@ export class FindBatcher {
   /** A batch's "not found", asked alone; the batch missed what this finds: batching is off. */
   private async confirm(w: Waiting, priority: number): Promise<void> {
     this.confirmed++;
-    try {
-      const matches = await withPriority(priority, () => this.io.single(w.messageId, w.signal));
-      if (matches.length > 0 && this.enabled) {
-        this.enabled = false;
-        this.io.off('a batched Message-Id lookup did not find a message that its own lookup found');
-      }
-      w.resolve(matches);
-    } catch (err) {
-      w.reject(err);
-    }
+    const matches = await this.own(w, priority);
+    if (matches && matches.length > 0)
+      this.turnOff('a batched Message-Id lookup did not find a message that its own lookup found');
+  }
+
+  /** For the rest of the run, every mail is looked up alone; said once. */
+  private turnOff(reason: string): void {
+    if (!this.enabled) return;
+    this.enabled = false;
+    this.io.off(reason);
   }
 
   /** The mail's own lookup (its first request in `slot` when given); true when it was answered. */
   private async alone(w: Waiting, priority: number, slot?: HeldSlot): Promise<boolean> {
+    return (await this.own(w, priority, slot)) !== undefined;
+  }
+
+  /** The mail's own lookup, which settles its promise; its matches, or undefined when it failed. */
+  private async own(w: Waiting, priority: number, slot?: HeldSlot): Promise<MessageMatch[] | undefined> {
     try {
-      w.resolve(await withPriority(priority, () => this.io.single(w.messageId, w.signal, slot)));
-      return true;
+      const matches = await withPriority(priority, () => this.io.single(w.messageId, w.signal, slot));
+      w.resolve(matches);
+      return matches;
     } catch (err) {
       w.reject(err);
-      return false;
+      return undefined;
     }
   }
 }

@@ -35,13 +35,34 @@ export function messageIdFilter(messageId: string): string {
   return `messageId is ${odataString(messageId)}`;
 }
 
-export function findPath(messageId: string): string {
+/**
+ * The lookup of one Message-Id spelling, or of several in one request (issue 13 §3: fewer requests
+ * per mail): `messageId is 'a' or messageId is 'b' ...`. SuperOffice documents that archive
+ * restriction strings combine terms with OR ("Brackets and or", superoffice-docs:
+ * Agents/Find/FindWithExtraRestrictions2), and the OData `$filter` is read into the same archive
+ * restrictions (docs: REST WebAPI search). `$top` leaves FIND_TOP rows per spelling.
+ */
+export function findPath(...messageIds: string[]): string {
   const q = [
     `$select=${FIND_SELECT}`,
-    `$filter=${encodeURIComponent(messageIdFilter(messageId))}`,
-    `$top=${FIND_TOP}`,
+    `$filter=${encodeURIComponent(messageIds.map(messageIdFilter).join(' or '))}`,
+    `$top=${messageIds.length * FIND_TOP}`,
   ].join('&');
   return `/api/v1/TicketMessage?${q}`;
+}
+
+/**
+ * An archive answer's rows (undefined when it has no `value` list: not an archive answer), and
+ * whether it says there are more (a non-empty `odata.nextLink`: the server cut the list short).
+ */
+export function archivePage(json: unknown): { rows: unknown[] | undefined; more: boolean } {
+  const answer = json as { value?: unknown; 'odata.nextLink'?: unknown } | null;
+  const rows = answer?.value;
+  const next = answer?.['odata.nextLink'];
+  return {
+    rows: Array.isArray(rows) ? (rows as unknown[]) : undefined,
+    more: typeof next === 'string' && next.trim() !== '',
+  };
 }
 
 /** An integer from a typed or Slim (display string) value; undefined when it is not one. */
@@ -67,8 +88,8 @@ function pick(row: Record<string, unknown>, name: string): unknown {
  * Sorted by id, oldest message first.
  */
 export function parseMatches(json: unknown, wanted: string): MessageMatch[] {
-  const rows = (json as { value?: unknown } | null)?.value;
-  if (!Array.isArray(rows)) return [];
+  const rows = archivePage(json).rows;
+  if (!rows) return [];
   const out: MessageMatch[] = [];
   for (const r of rows) {
     if (typeof r !== 'object' || r === null) continue;
@@ -86,23 +107,6 @@ export function parseMatches(json: unknown, wanted: string): MessageMatch[] {
     });
   }
   return out.sort((a, b) => a.ticketMessageId - b.ticketMessageId);
-}
-
-/**
- * One archive request for the Message-Ids of many mails (issue 13 §3: fewer requests per mail):
- * `messageId is 'a' or messageId is 'b' ...`. SuperOffice documents that archive restriction strings
- * combine terms with OR ("Brackets and or", superoffice-docs: Agents/Find/FindWithExtraRestrictions2),
- * and the OData `$filter` is read into the same archive restrictions (docs: REST WebAPI search).
- * `$top` leaves room for FIND_TOP rows per spelling, as the single lookup asks for.
- */
-export function batchFindPath(variants: readonly string[]): string {
-  const filter = variants.map(messageIdFilter).join(' or ');
-  const q = [
-    `$select=${FIND_SELECT}`,
-    `$filter=${encodeURIComponent(filter)}`,
-    `$top=${variants.length * FIND_TOP}`,
-  ].join('&');
-  return `/api/v1/TicketMessage?${q}`;
 }
 
 /** The bytes one spelling adds to a batched lookup's query string (for the length budget). */
