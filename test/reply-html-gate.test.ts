@@ -9,6 +9,7 @@ import { defaultConfig } from '../src/config.js';
 import { parseMail } from '../src/parse/parse.js';
 import { BLOCK, splitHtml, splitHtmlDom } from '../src/reply/html.js';
 import { certainlyNoSplit } from '../src/reply/html-gate.js';
+import { mayBeSentFromStart, SENT_FROM, SENT_FROM_FIRST_WORDS } from '../src/reply/signature.js';
 
 /**
  * The string-level shortcut of the HTML splitter (src/reply/html-gate.ts) may say "nothing to
@@ -50,6 +51,17 @@ const EDGE_CASES: string[] = [
   '<p>Thanks!</p><p>Best regards,<br>Jane</p>',
   '<table><tr><td>Contact us:</td><td>Get 20% off</td></tr></table>',
   '<p>Just a plain first message with no history.</p>',
+  // a line's first letter is an entity, or comes after whitespace-only text nodes
+  '<table><tr><td>x</td><td>&#83;ent from my iPhone</td></tr></table>',
+  '<div><span> </span><span>\n</span> <b>Sent</b> from my iPhone</div>',
+  '<div>&nbsp;Gesendet von meinem iPhone</div>',
+  '<div>Lähetetty iPhonesta</div>',
+  '<div>ENVOYÉ DE MON IPHONE</div>',
+  // phrase lines whose last characters are an entity or a no-break space
+  '<p>---------- Forwarded message ---------&nbsp;</p><p>From: a</p>',
+  '<p>-----Original Message-----&#32;</p><p>From: a</p>',
+  '<p>-----Original Message----&#45;</p><p>From: a</p>',
+  '<p>-----Original Message-----\u00a0</p><p>From: a</p>',
 ];
 
 describe('certainlyNoSplit', () => {
@@ -65,7 +77,8 @@ describe('certainlyNoSplit', () => {
     }
     const rng = new Prng('reply-html-gate');
     for (let i = 0; i < 40; i++) htmls.push(sanitize(htmlBody(rng, rng.int(2_000, 30_000))));
-    for (const html of EDGE_CASES) htmls.push(sanitize(html));
+    // the edge cases as written too: their entities (`&#83;`) would not survive the sanitiser
+    for (const html of EDGE_CASES) htmls.push(sanitize(html), html);
     expect(htmls.length).toBeGreaterThan(100);
     let shortcuts = 0;
     let splits = 0;
@@ -85,5 +98,36 @@ describe('certainlyNoSplit', () => {
     // both outcomes occur, so neither side of the implication is vacuous
     expect(splits).toBeGreaterThan(15);
     expect(shortcuts).toBeGreaterThan(40);
+  });
+});
+
+describe('SENT_FROM_FIRST_WORDS', () => {
+  it('lists a first word of every "Sent from my ..." pattern, so the gate never drops a line one could match', () => {
+    for (const re of SENT_FROM) {
+      // the pattern's start: "^Word ..." or "^(?:Word|Word ...)"
+      const src = re.source.replace(/^\^/, '');
+      const alternatives = src.startsWith('(?:') ? src.slice(3, src.indexOf(')')).split('|') : [src];
+      for (const alt of alternatives) {
+        const word = alt.split(/[ \\(]/)[0]!.toLowerCase();
+        expect(SENT_FROM_FIRST_WORDS, re.source).toContain(word);
+      }
+    }
+  });
+
+  it('keeps a line whose start agrees with a first word, in any case, and drops one that agrees with none', () => {
+    for (const start of [
+      'S',
+      'sen',
+      'SENT from',
+      'Envoy',
+      'ENVOYÉ de',
+      'lähe',
+      'Von meinem',
+      'g',
+      'Inviato da',
+    ])
+      expect(mayBeSentFromStart(start), start).toBe(true);
+    for (const start of ['x', 'Hello', 'Sant', 'Envoi', '20% off', 'Gracias'])
+      expect(mayBeSentFromStart(start), start).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { FORWARD, matchPhrase, ORIGINAL_MESSAGE } from './quote-headers.js';
-import { isSentFromLine, SENT_FROM_MAX_LENGTH } from './signature.js';
+import { isSentFromLine, mayBeSentFromStart, SENT_FROM_MAX_LENGTH } from './signature.js';
 
 /**
  * A string-level test that the HTML splitter (src/reply/html.ts) would find nothing: no quote
@@ -28,24 +28,39 @@ import { isSentFromLine, SENT_FROM_MAX_LENGTH } from './signature.js';
 export function certainlyNoSplit(html: string, blockTags: ReadonlySet<string>): boolean {
   if (MARKERS.test(html)) return false;
   let line = '';
-  // Once a line is longer than any "Sent from my ..." line can be, no text node appended to it
-  // before the next block boundary can make it one: stop joining it (joining every text node of a
-  // long line and testing the whole line each time was quadratic in the line's length).
+  // Once a line cannot become a "Sent from my ..." line, no text node appended to it before the
+  // next block boundary can make it one: stop joining it. That is when its start fits none of the
+  // lines' first words, or when it is longer than any such line (joining every text node of a long
+  // line and testing the whole line each time was quadratic in the line's length).
   let lineDead = false;
   let i = 0;
   while (i < html.length) {
     const lt = html.indexOf('<', i);
-    const text = lt < 0 ? html.slice(i) : html.slice(i, lt);
-    if (text.length > 0) {
-      const decoded = decodeForMatch(text);
-      const t = decoded.trim();
-      if (t.length > 0 && t.length < 100 && (matchPhrase(FORWARD, t) || matchPhrase(ORIGINAL_MESSAGE, t)))
-        return false;
+    const textEnd = lt < 0 ? html.length : lt;
+    if (textEnd > i) {
+      const text = html.slice(i, textEnd);
+      let decoded: string | undefined;
+      // A forward or "Original Message" line ends in ":" or "-" (matchPhrase); decoding only
+      // rewrites entities, which end in ";", and no-break spaces, which trimming removes.
+      if (PHRASE_END.has(lastNonSpace(text))) {
+        decoded = decodeForMatch(text);
+        const t = decoded.trim();
+        if (t.length > 0 && t.length < 100 && (matchPhrase(FORWARD, t) || matchPhrase(ORIGINAL_MESSAGE, t)))
+          return false;
+      }
+      // A fresh line whose first character fits no first word is dead before any decoding ("&"
+      // may be an entity for any letter).
+      if (!lineDead && line.trim() === '') {
+        const c = firstNonSpace(text);
+        if (c !== '' && c !== '&' && !mayBeSentFromStart(c)) lineDead = true;
+      }
       if (!lineDead) {
-        line += decoded.replace(/\s+/g, ' ');
-        if (isSentFromLine(line)) return false;
+        line += (decoded ?? decodeForMatch(text)).replace(/\s+/g, ' ');
+        const start = line.trimStart();
+        if (start.length > 0 && !mayBeSentFromStart(start)) lineDead = true;
+        else if (isSentFromLine(line)) return false;
         // whitespace is collapsed, so trimming removes at most one character at each end
-        lineDead = line.length >= SENT_FROM_MAX_LENGTH + 2;
+        else lineDead = line.length >= SENT_FROM_MAX_LENGTH + 2;
       }
     }
     if (lt < 0) break;
@@ -76,6 +91,39 @@ export function certainlyNoSplit(html: string, blockTags: ReadonlySet<string>): 
     i = end + 1;
   }
   return true;
+}
+
+/** Last characters a text run can have when its decoded, trimmed text ends in ":" or "-". */
+const PHRASE_END = new Set([':', '-', ';']);
+
+/** The last character of `s` that String#trim would keep ('' when there is none). */
+function lastNonSpace(s: string): string {
+  for (let j = s.length - 1; j >= 0; j--) if (!isSpace(s.charCodeAt(j))) return s[j]!;
+  return '';
+}
+
+/** The first character of `s` that String#trim would keep ('' when there is none). */
+function firstNonSpace(s: string): string {
+  for (let j = 0; j < s.length; j++) if (!isSpace(s.charCodeAt(j))) return s[j]!;
+  return '';
+}
+
+/** ECMAScript WhiteSpace and LineTerminator, what String#trim removes (ECMA-262 §12.2, §12.3). */
+function isSpace(c: number): boolean {
+  if (c > 0x20 && c < 0x7f) return false;
+  return (
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0x20 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /** Tags of the markers and rules above; `m2t-` is the sanitiser's class and id prefix. */

@@ -10,7 +10,7 @@ const DELIMITER = /^-- ?$/;
 /**
  * Lines mobile and webmail clients append by default. One client family per line.
  */
-const SENT_FROM: readonly RegExp[] = [
+export const SENT_FROM: readonly RegExp[] = [
   // iOS Mail, Android clients, Samsung Email, BlackBerry (en)
   /^Sent from my (?:iPhone|iPad|iPod|Android|Samsung|Galaxy|BlackBerry|Huawei|mobile|phone|smartphone|Windows Phone)\b.{0,60}$/i,
   // Mail for Windows 10/11, Yahoo Mail apps, AOL, ProtonMail, Outlook.com mobile
@@ -41,6 +41,40 @@ const SENT_FROM: readonly RegExp[] = [
 
 /** Longest (trimmed) line taken for a "Sent from my ..." line. */
 export const SENT_FROM_MAX_LENGTH = 119;
+
+/**
+ * The words every SENT_FROM line begins with, lowercase (test/reply-signature.test.ts checks each
+ * pattern against this list). The HTML splitter's string-level gate (src/reply/html-gate.ts) drops
+ * a line as soon as its start fits none of them, instead of testing every pattern on every text
+ * node of a table-heavy newsletter.
+ */
+export const SENT_FROM_FIRST_WORDS: readonly string[] = [
+  'sent',
+  'get',
+  'gesendet',
+  'von',
+  'outlook',
+  'envoyé',
+  'enviado',
+  'verzonden',
+  'skickat',
+  'sendt',
+  'lähetetty',
+  'inviato',
+];
+
+/**
+ * Whether a line beginning with `start` (whitespace-collapsed, trimmed at its start) may still
+ * become a SENT_FROM line: its first characters agree with one of SENT_FROM_FIRST_WORDS.
+ */
+export function mayBeSentFromStart(start: string): boolean {
+  const head = start.slice(0, 10).toLowerCase();
+  for (const w of SENT_FROM_FIRST_WORDS) {
+    const n = Math.min(w.length, head.length);
+    if (head.slice(0, n) === w.slice(0, n)) return true;
+  }
+  return false;
+}
 
 export function isSentFromLine(line: string): boolean {
   const t = line.trim();
