@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { emlFiles } from './helpers/eml-files.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../bench/corpus.js';
 // @ts-expect-error: a plain ESM script without declarations
@@ -66,16 +67,6 @@ async function split(Splitter: SplitterClass, mail: Buffer, chunkSize: number): 
   }>) {
     if (data.type === 'node') out.push(`node ${data.getHeaders?.().toString('latin1')}`);
     else out.push(`${data.type} ${data.value?.toString('latin1') ?? ''}`);
-  }
-  return out;
-}
-
-function emlFiles(d: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(d)) {
-    const p = join(d, name);
-    if (statSync(p).isDirectory()) out.push(...emlFiles(p));
-    else if (name.endsWith('.eml')) out.push(p);
   }
   return out;
 }

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { emlFiles } from './helpers/eml-files.js';
 import { htmlBody } from '../bench/corpus-text.js';
 import { Prng } from '../bench/prng.js';
 import { sanitizeHtmlBody } from '../src/body/sanitize.js';
@@ -18,16 +18,6 @@ import { mayBeSentFromStart, SENT_FROM, SENT_FROM_FIRST_WORDS } from '../src/rep
  */
 const opts = mappingOptions(defaultConfig());
 const sanitize = (html: string) => sanitizeHtmlBody(html, [], { body: opts.body, limits: opts.limits }).html;
-
-function emlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...emlFiles(p));
-    else if (name.endsWith('.eml')) out.push(p);
-  }
-  return out;
-}
 
 const EDGE_CASES: string[] = [
   '<div>Sent from my iPhone</div>',
