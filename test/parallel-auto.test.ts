@@ -2,7 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AutoPolicy, cpuIdlePolicy, MIN_IDLE_SAMPLE_MS } from '../src/parallel/preparer.js';
+import {
+  type AutoPolicy,
+  cpuIdlePolicy,
+  DRY_RUN_WINDOW,
+  IN_FLIGHT_MAIN,
+  IN_FLIGHT_PER_WORKER,
+  MIN_IDLE_SAMPLE_MS,
+  WINDOW_IN_PROCESS,
+} from '../src/parallel/preparer.js';
 import { parseReplayArgs } from '../src/commands/replay.js';
 
 const FIXTURES = new URL('../fixtures/mail/', import.meta.url).pathname;
@@ -102,6 +110,13 @@ describe('--jobs auto', () => {
           // One worker fewer than cores, and this thread prepares a share beside it.
           expect(preparer.preparedByWorkers).toBeGreaterThan(0);
           expect(preparer.preparedHere).toBeGreaterThan(0);
+          // 40 mails asked for at once: each thread takes only what it may prepare at once, the
+          // rest waits in the queue for the first to finish
+          expect(preparer.peakAtWorkers).toBe(IN_FLIGHT_PER_WORKER);
+          expect(preparer.peakHere).toBe(IN_FLIGHT_MAIN);
+          expect(preparer.window).toBe(DRY_RUN_WINDOW);
+        } else {
+          expect(preparer.window).toBe(WINDOW_IN_PROCESS);
         }
         await preparer.close();
       }

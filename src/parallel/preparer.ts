@@ -1,6 +1,6 @@
 import { availableParallelism, cpus } from 'node:os';
 import { type MailResult, type PipelineContext, type PreparedResult, prepareInput } from '../pipeline.js';
-import type { MailInput } from '../sources/types.js';
+import type { MailInput, SourceRef } from '../sources/types.js';
 import type { PreparePool } from './pool.js';
 
 /** `--jobs`: a number of worker threads, or `auto` (the default). */
@@ -15,9 +15,7 @@ export type Jobs = number | 'auto';
  * average 7 to 9 from other jobs) two workers made the 2,000-mail replay slower, not faster
  * (27.3 s against 19.8 s wall, 24 s against 17 s CPU), because the threads only compete for the
  * same cores. Idle cores are measured over the first mails (cpuIdlePolicy). The main thread is the
- * last core's preparer (MAIN_SHARE_WEIGHT): with two workers on the 2-core machine the main thread
- * only ran the ordered stage, and the third V8 heap cost 70 to 90 MiB of peak RSS (426-437 MiB
- * against 341-361 MiB for one worker and the main thread, the same wall time within the host's noise).
+ * last core's preparer (IN_FLIGHT_MAIN).
  */
 export const AUTO_JOBS_MIN_MAILS = 100;
 
@@ -81,11 +79,31 @@ export const AUTO_MIN_IDLE_CORES = 0.5;
 export const WINDOW_PER_JOB = 32;
 
 /**
- * With `auto`'s workers, the main thread prepares a share of the mails too: the next mail is
- * prepared here when the mails being prepared here, times this weight, are fewer than those at the
- * workers. The main thread also runs the ordered stage (threading, mapping, output).
+ * A dry run's window with workers: results it may hold ahead of the one it writes next. 64 (two
+ * preparers times WINDOW_PER_JOB) was half a second of the other thread's work, so while one thread
+ * spent 3 s on the corpus's 50 MB mail the other idled for the rest (the main thread was idle 15 % of
+ * the default replay, docs/benchmarks.md). What waits is a prepared mail's bodies and headers: a few
+ * tens of KiB each, against the second of both cores it keeps busy. A live replay keeps the smaller
+ * window: what it prepares ahead holds spooled attachments.
  */
-export const MAIN_SHARE_WEIGHT = 2;
+export const DRY_RUN_WINDOW = 512;
+
+/**
+ * Mails one worker prepares at once; the rest of the window waits in the Preparer's queue, and each
+ * thread takes the next mail when one of its own is done, so each prepares as many as its speed
+ * allows (a pull, not a fixed share). Enough to cover the file reads' latency, few enough that the
+ * worker's memory does not grow with the window.
+ */
+export const IN_FLIGHT_PER_WORKER = 8;
+
+/**
+ * With `auto`'s workers, the main thread prepares mails too, at most this many at once: it also runs
+ * the ordered stage (threading, mapping, output), which interleaves with them. Before, with two
+ * workers on the 2-core machine, the main thread only ran the ordered stage, and the third V8 heap
+ * cost 70 to 90 MiB of peak RSS (426-437 MiB against 341-361 MiB for one worker and the main thread,
+ * the same wall time within the host's noise).
+ */
+export const IN_FLIGHT_MAIN = 4;
 
 /** Mails parsed at once in-process: interleaving more only adds memory on one thread. */
 export const WINDOW_IN_PROCESS = 4;
@@ -101,14 +119,20 @@ export function autoWorkers(): number {
  */
 export class Preparer {
   private pool: Promise<PreparePool> | undefined;
+  private poolSize = 0;
   private started = 0;
-  /** auto: the main thread prepares too, beside one worker fewer (see MAIN_SHARE_WEIGHT). */
+  /** auto: the main thread prepares too, beside one worker fewer (see IN_FLIGHT_MAIN). */
   private mainToo = false;
   private mainPending = 0;
   private poolPending = 0;
+  /** Mails waiting for a preparer with room (see IN_FLIGHT_PER_WORKER), oldest first. */
+  private readonly queue: Queued[] = [];
   /** Mails handed to this thread and to the workers once the workers started (tests, bench). */
   preparedHere = 0;
   preparedByWorkers = 0;
+  /** The most mails the workers, and this thread, were preparing at once (tests, bench). */
+  peakAtWorkers = 0;
+  peakHere = 0;
   private readonly workers: number;
   private readonly auto: boolean;
 
@@ -129,7 +153,9 @@ export class Preparer {
 
   /** Mails in flight before the oldest must be completed. */
   get window(): number {
-    return this.pool ? this.workers * WINDOW_PER_JOB : WINDOW_IN_PROCESS;
+    if (!this.pool) return WINDOW_IN_PROCESS;
+    const window = this.workers * WINDOW_PER_JOB;
+    return this.ctx.apply ? window : Math.max(window, DRY_RUN_WINDOW);
   }
 
   prepare(input: MailInput): Promise<PreparedResult | MailResult> {
@@ -144,14 +170,38 @@ export class Preparer {
     }
     const ref = input.ref;
     if (!this.pool || !ref) return prepareInput(input, this.ctx);
-    if (this.mainToo && this.mainPending * MAIN_SHARE_WEIGHT < this.poolPending) {
-      this.mainPending++;
-      this.preparedHere++;
-      return prepareInput(input, this.ctx).finally(() => this.mainPending--);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input: { ...input, ref }, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Hand queued mails, oldest first, to the workers and (auto) this thread while they have room. */
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let job: Promise<PreparedResult | MailResult>;
+      if (this.poolPending < this.poolSize * IN_FLIGHT_PER_WORKER) {
+        const { input } = this.queue[0]!;
+        this.poolPending++;
+        this.preparedByWorkers++;
+        this.peakAtWorkers = Math.max(this.peakAtWorkers, this.poolPending);
+        job = this.pool!.then((pool) => pool.prepare(input)).finally(() => {
+          this.poolPending--;
+          this.pump();
+        });
+      } else if (this.mainToo && this.mainPending < IN_FLIGHT_MAIN) {
+        const { input } = this.queue[0]!;
+        this.mainPending++;
+        this.preparedHere++;
+        this.peakHere = Math.max(this.peakHere, this.mainPending);
+        job = prepareInput(input, this.ctx).finally(() => {
+          this.mainPending--;
+          this.pump();
+        });
+      } else return;
+      const { resolve, reject } = this.queue.shift()!;
+      job.then(resolve, reject);
     }
-    this.poolPending++;
-    this.preparedByWorkers++;
-    return this.pool.then((pool) => pool.prepare({ ...input, ref })).finally(() => this.poolPending--);
   }
 
   /** Whether worker threads are preparing (for tests and the benchmark). */
@@ -162,7 +212,8 @@ export class Preparer {
   private startPool(): void {
     // auto: the main thread is one of the preparers, so one worker (and one V8 heap) fewer.
     this.mainToo = this.auto;
-    const size = this.auto ? Math.max(1, this.workers - 1) : this.workers;
+    this.poolSize = this.auto ? Math.max(1, this.workers - 1) : this.workers;
+    const size = this.poolSize;
     this.pool = import('./pool.js').then(
       (m) => new m.PreparePool(size, this.ctx.mapping, this.ctx.attachments),
     );
@@ -171,4 +222,10 @@ export class Preparer {
   async close(): Promise<void> {
     await (await this.pool)?.close();
   }
+}
+
+interface Queued {
+  input: MailInput & { ref: SourceRef };
+  resolve(result: PreparedResult | MailResult): void;
+  reject(err: unknown): void;
 }
