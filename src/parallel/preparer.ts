@@ -81,12 +81,12 @@ export const WINDOW_PER_JOB = 32;
 /**
  * A dry run's window with workers: results it may hold ahead of the one it writes next. 64 (two
  * preparers times WINDOW_PER_JOB) was half a second of the other thread's work, so while one thread
- * spent 3 s on the corpus's 50 MB mail the other idled for the rest (the main thread was idle 15 % of
- * the default replay, docs/benchmarks.md). What waits is a prepared mail's bodies and headers: a few
- * tens of KiB each, against the second of both cores it keeps busy. A live replay keeps the smaller
- * window: what it prepares ahead holds spooled attachments.
+ * spent 3 s on the corpus's 50 MB mail the other idled for the rest. What waits is a prepared mail's
+ * bodies and headers. Two alternated runs each on the corpus (peak RSS, wall): 64: 344-356 MiB,
+ * 17.3/18.6 s; 192: 352 MiB, 16.2/14.8 s; 512: 382-384 MiB, 16.4/16.0 s. A live replay keeps the
+ * smaller window: what it prepares ahead holds spooled attachments.
  */
-export const DRY_RUN_WINDOW = 512;
+export const DRY_RUN_WINDOW = 192;
 
 /**
  * Mails one worker prepares at once; the rest of the window waits in the Preparer's queue, and each
