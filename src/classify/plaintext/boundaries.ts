@@ -3,7 +3,7 @@
  * the separators real MTAs write (qmail, Exim, Postfix, Sendmail, Gmail, Domino, Courier, ...),
  * each possibly indented (some MTAs indent their whole notice; a forwarding agent may too).
  */
-const RETURNED_MARKERS: RegExp[] = [
+export const RETURNED_MARKERS: readonly RegExp[] = [
   /^[ \t]*-+ ?This is a copy of the message/im, // Exim
   /^[ \t]*-+ ?Below this line is a copy of the message/im, // qmail
   /^[ \t]*-+ ?Below the next line is a copy of the message/im, // qmail derivatives
@@ -54,8 +54,23 @@ function quotedHeaderOffset(body: string): number {
   return body.length;
 }
 
+/**
+ * The markers as one pattern, for one pass over the body instead of one per marker (this runs for
+ * every mail, and 27 full scans were about 0.5 s of a corpus replay). A regex finds the leftmost
+ * position where any alternative matches, which is the earliest of the markers' first matches:
+ * what the loop over them computed. All of them are /im.
+ */
+const ANY_RETURNED_MARKER = new RegExp(RETURNED_MARKERS.map((re) => `(?:${re.source})`).join('|'), 'im');
+
 /** Offset where the returned original starts in a bounce body, or the body length. */
 export function returnedOriginalOffset(body: string): number {
+  const cut = quotedHeaderOffset(body);
+  const m = ANY_RETURNED_MARKER.exec(body);
+  return m && m.index < cut ? m.index : cut;
+}
+
+/** The loop over every marker that ANY_RETURNED_MARKER replaces (kept for the equivalence test). */
+export function returnedOriginalOffsetEach(body: string): number {
   let cut = quotedHeaderOffset(body);
   for (const re of RETURNED_MARKERS) {
     const m = re.exec(body);
