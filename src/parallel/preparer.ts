@@ -213,9 +213,8 @@ export class Preparer {
     // auto: the main thread is one of the preparers, so one worker (and one V8 heap) fewer.
     this.mainToo = this.auto;
     this.poolSize = this.auto ? Math.max(1, this.workers - 1) : this.workers;
-    const size = this.poolSize;
     this.pool = import('./pool.js').then(
-      (m) => new m.PreparePool(size, this.ctx.mapping, this.ctx.attachments),
+      (m) => new m.PreparePool(this.poolSize, this.ctx.mapping, this.ctx.attachments),
     );
   }
 

@@ -98,32 +98,13 @@ const PHRASE_END = new Set([':', '-', ';']);
 
 /** The last character of `s` that String#trim would keep ('' when there is none). */
 function lastNonSpace(s: string): string {
-  for (let j = s.length - 1; j >= 0; j--) if (!isSpace(s.charCodeAt(j))) return s[j]!;
-  return '';
+  const t = s.trimEnd();
+  return t.charAt(t.length - 1);
 }
 
 /** The first character of `s` that String#trim would keep ('' when there is none). */
 function firstNonSpace(s: string): string {
-  for (let j = 0; j < s.length; j++) if (!isSpace(s.charCodeAt(j))) return s[j]!;
-  return '';
-}
-
-/** ECMAScript WhiteSpace and LineTerminator, what String#trim removes (ECMA-262 §12.2, §12.3). */
-function isSpace(c: number): boolean {
-  if (c > 0x20 && c < 0x7f) return false;
-  return (
-    (c >= 0x09 && c <= 0x0d) ||
-    c === 0x20 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
+  return s.trimStart().charAt(0);
 }
 
 /** Tags of the markers and rules above; `m2t-` is the sanitiser's class and id prefix. */

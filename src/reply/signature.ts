@@ -43,7 +43,7 @@ export const SENT_FROM: readonly RegExp[] = [
 export const SENT_FROM_MAX_LENGTH = 119;
 
 /**
- * The words every SENT_FROM line begins with, lowercase (test/reply-signature.test.ts checks each
+ * The words every SENT_FROM line begins with, lowercase (test/reply-html-gate.test.ts checks each
  * pattern against this list). The HTML splitter's string-level gate (src/reply/html-gate.ts) drops
  * a line as soon as its start fits none of them, instead of testing every pattern on every text
  * node of a table-heavy newsletter.
