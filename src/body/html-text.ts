@@ -1,6 +1,7 @@
-import { compile, type FormatCallback } from 'html-to-text';
+import type { FormatCallback } from 'html-to-text';
 import type { Limits } from '../limits.js';
 import { MAX_CHILD_NODES, MAX_HTML_NESTING, truncationNote } from './body-limits.js';
+import { htmlToTextModule } from './html-libs.js';
 import { browserClean } from './urls.js';
 
 /**
@@ -138,7 +139,7 @@ const HIDDEN_STYLES = [
 const block = { leadingLineBreaks: 1, trailingLineBreaks: 1 };
 
 /** Compiled once at module load and reused for every mail (html-to-text compiles selectors). */
-const convert = compile({
+const convert = htmlToTextModule.compile({
   wordwrap: false,
   decodeEntities: true,
   formatters: { mailTable },
