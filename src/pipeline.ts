@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { attachmentDecisions } from './attachments/decisions.js';
 import type { AttachmentsConfig } from './attachments/policy.js';
-import { MailFileSink, removeSpool } from './attachments/sink.js';
+import { MailFileSink, removeSpool, removeSpoolDir } from './attachments/sink.js';
 import { describeError, type ErrorSummary, isApiFault, isMail2TicketError } from './errors.js';
 import { withPriority } from './core/priority.js';
 import type { Logger } from './logger.js';
@@ -123,14 +123,32 @@ export async function prepareStream(
   stream: Readable,
   steps: PrepareSteps,
 ): Promise<PreparedResult | MailResult> {
-  let mail: ParsedMail;
+  const parsed = await parseStream(source, stream, steps);
+  return 'mail' in parsed ? prepareParsed(parsed, steps) : parsed;
+}
+
+/** A parsed mail on its way to prepareParsed: plain data, so one thread can parse for another. */
+export interface ParsedResult {
+  source: string;
+  mail: ParsedMail;
+  /** Where the attachments sink spools this mail's files (live mode), removed if the mail fails. */
+  spoolDir?: string;
+}
+
+/** The parse step of prepareStream: the mail's files go to the attachments sink as it streams. */
+export async function parseStream(
+  source: string,
+  stream: Readable,
+  steps: PrepareSteps,
+): Promise<ParsedResult | MailResult> {
   const att = steps.attachments;
   const sink = att && att.config.mode === 'upload' ? new MailFileSink(att.config, att.spoolRoot) : undefined;
   try {
-    mail = await parseMail(stream, {
+    const mail = await parseMail(stream, {
       limits: steps.mapping.limits,
       ...(sink ? { sink, inlineImagesAsFiles: steps.mapping.body.inlineImages === 'attachments' } : {}),
     });
+    return { source, mail, ...(sink?.spoolDir ? { spoolDir: sink.spoolDir } : {}) };
   } catch (err) {
     stream.destroy();
     sink?.cleanup();
@@ -141,6 +159,16 @@ export async function prepareStream(
     }
     return quarantined(source, 'E_MIME_MALFORMED', `cannot parse ${source}: ${describeError(err)}`);
   }
+}
+
+/**
+ * classify -> prepare, the pure steps after the parse. A mail that fails here has its spooled files
+ * removed (they would never be uploaded).
+ */
+export function prepareParsed(
+  { source, mail, spoolDir }: ParsedResult,
+  steps: PrepareSteps,
+): PreparedResult | MailResult {
   try {
     const classification = steps.classify(mail);
     const prepared = prepareMail(mail, classification, steps.mapping);
@@ -157,7 +185,7 @@ export async function prepareStream(
       ...(mail.files ? { files: mail.files } : {}),
     };
   } catch (err) {
-    sink?.cleanup();
+    if (spoolDir) removeSpoolDir(spoolDir);
     if (isMail2TicketError(err)) return quarantined(source, err.code, err.message);
     return quarantined(
       source,

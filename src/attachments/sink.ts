@@ -109,8 +109,13 @@ export class MailFileSink implements AttachmentSink {
   }
 
   cleanup(): void {
-    if (this.dir && this.created) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir && this.created) removeSpoolDir(this.dir);
   }
+}
+
+/** Remove one mail's spool directory, as its sink's cleanup does (for a sink in another thread). */
+export function removeSpoolDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Remove one mail's spool directory (the directory of a file's spoolPath); never throws. */

@@ -1,9 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import type { MappingOptions } from '../map/map.js';
-import { type MailResult, type PrepareSteps, type PreparedResult, quarantined } from '../pipeline.js';
+import {
+  type MailResult,
+  type ParsedResult,
+  type PrepareSteps,
+  type PreparedResult,
+  quarantined,
+} from '../pipeline.js';
 import type { MailInput, SourceRef } from '../sources/types.js';
 
-type Prepared = PreparedResult | MailResult;
+type Prepared = PreparedResult | ParsedResult | MailResult;
 
 interface Job {
   source: string;
@@ -30,12 +36,26 @@ export class PreparePool {
     private readonly attachments?: PrepareSteps['attachments'],
   ) {}
 
-  prepare(input: MailInput & { ref: SourceRef }): Promise<Prepared> {
+  prepare(input: MailInput & { ref: SourceRef }): Promise<PreparedResult | MailResult> {
+    return this.post(input, false) as Promise<PreparedResult | MailResult>;
+  }
+
+  /** The parse step alone (pipeline.ts parseStream); the caller prepares the parsed mail. */
+  parse(input: MailInput & { ref: SourceRef }): Promise<ParsedResult | MailResult> {
+    return this.post(input, true) as Promise<ParsedResult | MailResult>;
+  }
+
+  private post(input: MailInput & { ref: SourceRef }, parseOnly: boolean): Promise<Prepared> {
     const slot = this.leastBusy();
     const id = this.nextId++;
     return new Promise<Prepared>((resolve) => {
       slot.jobs.set(id, { source: input.source, resolve });
-      slot.worker.postMessage({ id, source: input.source, ref: input.ref });
+      slot.worker.postMessage({
+        id,
+        source: input.source,
+        ref: input.ref,
+        ...(parseOnly ? { parseOnly } : {}),
+      });
     });
   }
 

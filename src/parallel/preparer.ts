@@ -1,5 +1,12 @@
 import { availableParallelism, cpus } from 'node:os';
-import { type MailResult, type PipelineContext, type PreparedResult, prepareInput } from '../pipeline.js';
+import {
+  type MailResult,
+  type PipelineContext,
+  type PreparedResult,
+  prepareInput,
+  prepareParsed,
+  type ParsedResult,
+} from '../pipeline.js';
 import type { MailInput, SourceRef } from '../sources/types.js';
 import type { PreparePool } from './pool.js';
 
@@ -14,8 +21,8 @@ export type Jobs = number | 'auto';
  * replay of a few dozen mails is over before that pays back; and with the cores already busy (load
  * average 7 to 9 from other jobs) two workers made the 2,000-mail replay slower, not faster
  * (27.3 s against 19.8 s wall, 24 s against 17 s CPU), because the threads only compete for the
- * same cores. Idle cores are measured over the first mails (cpuIdlePolicy). The main thread is the
- * last core's preparer (IN_FLIGHT_MAIN).
+ * same cores. Idle cores are measured over the first mails (cpuIdlePolicy). The main thread
+ * prepares what the workers parse (MAIN_BACKLOG).
  */
 export const AUTO_JOBS_MIN_MAILS = 100;
 
@@ -97,16 +104,33 @@ export const DRY_RUN_WINDOW = 192;
 export const IN_FLIGHT_PER_WORKER = 8;
 
 /**
- * With `auto`'s workers, the main thread prepares mails too, at most this many at once: it also runs
- * the ordered stage (threading, mapping, output), which interleaves with them. Before, with two
- * workers on the 2-core machine, the main thread only ran the ordered stage, and the third V8 heap
- * cost 70 to 90 MiB of peak RSS (426-437 MiB against 341-361 MiB for one worker and the main thread,
- * the same wall time within the host's noise).
+ * `auto` splits each mail's work between the threads by stage: the workers parse (mailparser, the
+ * attachments sink), the main thread classifies and prepares the bodies of what they parsed, beside
+ * the ordered stage (threading, output). Each V8 heap then optimises only its own stage's code: on
+ * the benchmark corpus a replay's first 2,000 mails cost about 4 s more CPU than the next 2,000 of
+ * the same kind in the same process (V8 interpreting, profiling and compiling the hot code), and
+ * with whole mails on both threads both heaps paid it for all of it. When the main thread falls
+ * behind, at MAIN_BACKLOG parsed mails waiting for it, the next mails go to the workers whole, so
+ * neither side waits for the other. Measured (docs/benchmarks.md, "issue 15, third session"),
+ * three alternated runs each on the 2-core machine: 17.5-20.4 s of CPU against 20.6-22.2 s with whole
+ * mails on both threads, the same output; the worker parsed 60 % of its mails only.
+ * Before, `auto`'s main thread prepared whole mails beside the workers (at most 4 at once); before
+ * that, with two workers, it only ran the ordered stage, and the third V8 heap cost 70 to 90 MiB of
+ * peak RSS.
  */
-export const IN_FLIGHT_MAIN = 4;
+export const MAIN_BACKLOG = 2;
 
 /** Mails parsed at once in-process: interleaving more only adds memory on one thread. */
 export const WINDOW_IN_PROCESS = 4;
+
+/** What the Preparer needs of its worker threads (src/parallel/pool.ts; tests hand in a fake). */
+export type PrepareWorkers = Pick<PreparePool, 'prepare' | 'parse' | 'close'>;
+
+/** The worker threads, loaded only when a replay starts them. */
+async function workerPool(size: number, ctx: PipelineContext): Promise<PrepareWorkers> {
+  const { PreparePool } = await import('./pool.js');
+  return new PreparePool(size, ctx.mapping, ctx.attachments);
+}
 
 /** Worker threads `auto` uses once it decides to: one per core the process may use. */
 export function autoWorkers(): number {
@@ -118,21 +142,29 @@ export function autoWorkers(): number {
  * pool, and says how far ahead of the ordered stage it may run.
  */
 export class Preparer {
-  private pool: Promise<PreparePool> | undefined;
+  private pool: Promise<PrepareWorkers> | undefined;
   private poolSize = 0;
   private started = 0;
-  /** auto: the main thread prepares too, beside one worker fewer (see IN_FLIGHT_MAIN). */
-  private mainToo = false;
-  private mainPending = 0;
+  /** auto: the workers parse, this thread prepares what they parsed (see MAIN_BACKLOG). */
+  private splitStages = false;
+  /** Mails the worker parsed that wait for this thread to prepare them, oldest first. */
+  private readonly parsed: {
+    parsed: ParsedResult;
+    resolve(r: PreparedResult | MailResult): void;
+    reject(err: unknown): void;
+  }[] = [];
+  private draining = false;
   private poolPending = 0;
   /** Mails waiting for a preparer with room (see IN_FLIGHT_PER_WORKER), oldest first. */
   private readonly queue: Queued[] = [];
-  /** Mails handed to this thread and to the workers once the workers started (tests, bench). */
-  preparedHere = 0;
+  /**
+   * Mails handed to the workers, and of those the ones they only parsed, for this thread to prepare
+   * (tests, bench).
+   */
   preparedByWorkers = 0;
-  /** The most mails the workers, and this thread, were preparing at once (tests, bench). */
+  parsedByWorkers = 0;
+  /** The most mails the workers were preparing at once (tests, bench). */
   peakAtWorkers = 0;
-  peakHere = 0;
   private readonly workers: number;
   private readonly auto: boolean;
 
@@ -142,6 +174,10 @@ export class Preparer {
     jobs: Jobs,
     private readonly ctx: PipelineContext,
     private readonly policy: AutoPolicy = cpuIdlePolicy(),
+    private readonly startWorkers: (
+      size: number,
+      ctx: PipelineContext,
+    ) => Promise<PrepareWorkers> = workerPool,
   ) {
     this.auto = jobs === 'auto';
     // Live, `auto` prepares in-process: the API's latency, not this thread, bounds a live replay,
@@ -176,32 +212,52 @@ export class Preparer {
     });
   }
 
-  /** Hand queued mails, oldest first, to the workers and (auto) this thread while they have room. */
+  /** Hand queued mails, oldest first, to the workers while they have room. */
   private pump(): void {
-    while (this.queue.length > 0) {
-      let job: Promise<PreparedResult | MailResult>;
-      if (this.poolPending < this.poolSize * IN_FLIGHT_PER_WORKER) {
-        const { input } = this.queue[0]!;
-        this.poolPending++;
-        this.preparedByWorkers++;
-        this.peakAtWorkers = Math.max(this.peakAtWorkers, this.poolPending);
-        job = this.pool!.then((pool) => pool.prepare(input)).finally(() => {
+    while (this.queue.length > 0 && this.poolPending < this.poolSize * IN_FLIGHT_PER_WORKER) {
+      const { input, resolve, reject } = this.queue.shift()!;
+      this.poolPending++;
+      this.preparedByWorkers++;
+      this.peakAtWorkers = Math.max(this.peakAtWorkers, this.poolPending);
+      // Split stages: the worker only parses while this thread keeps up with preparing what it
+      // parsed; once MAIN_BACKLOG parsed mails wait here, the worker prepares whole mails.
+      const parseOnly = this.splitStages && this.parsed.length < MAIN_BACKLOG;
+      if (parseOnly) this.parsedByWorkers++;
+      this.pool!.then(
+        (pool): Promise<PreparedResult | ParsedResult | MailResult> =>
+          parseOnly ? pool.parse(input) : pool.prepare(input),
+      )
+        .finally(() => {
           this.poolPending--;
           this.pump();
-        });
-      } else if (this.mainToo && this.mainPending < IN_FLIGHT_MAIN) {
-        const { input } = this.queue[0]!;
-        this.mainPending++;
-        this.preparedHere++;
-        this.peakHere = Math.max(this.peakHere, this.mainPending);
-        job = prepareInput(input, this.ctx).finally(() => {
-          this.mainPending--;
-          this.pump();
-        });
-      } else return;
-      const { resolve, reject } = this.queue.shift()!;
-      job.then(resolve, reject);
+        })
+        .then((r) => ('mail' in r ? this.prepareHere(r) : r))
+        .then(resolve, reject);
     }
+  }
+
+  /** Prepare a mail a worker parsed, one per turn of the event loop so the ordered stage goes on. */
+  private prepareHere(parsed: ParsedResult): Promise<PreparedResult | MailResult> {
+    return new Promise((resolve, reject) => {
+      this.parsed.push({ parsed, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => this.drainParsed());
+      }
+    });
+  }
+
+  private drainParsed(): void {
+    const next = this.parsed.shift();
+    if (next) {
+      try {
+        next.resolve(prepareParsed(next.parsed, this.ctx));
+      } catch (err) {
+        next.reject(err);
+      }
+    }
+    if (this.parsed.length > 0) setImmediate(() => this.drainParsed());
+    else this.draining = false;
   }
 
   /** Whether worker threads are preparing (for tests and the benchmark). */
@@ -210,12 +266,11 @@ export class Preparer {
   }
 
   private startPool(): void {
-    // auto: the main thread is one of the preparers, so one worker (and one V8 heap) fewer.
-    this.mainToo = this.auto;
+    // auto: the main thread prepares what the workers parse (see MAIN_BACKLOG), so one worker (and
+    // one V8 heap) fewer than cores. `--jobs N`: N workers prepare whole mails.
     this.poolSize = this.auto ? Math.max(1, this.workers - 1) : this.workers;
-    this.pool = import('./pool.js').then(
-      (m) => new m.PreparePool(this.poolSize, this.ctx.mapping, this.ctx.attachments),
-    );
+    this.splitStages = this.auto;
+    this.pool = this.startWorkers(this.poolSize, this.ctx);
   }
 
   async close(): Promise<void> {

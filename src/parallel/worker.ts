@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { classify } from '../classify/index.js';
 import { describeError } from '../errors.js';
 import type { MappingOptions } from '../map/map.js';
-import { type PrepareSteps, prepareStream } from '../pipeline.js';
+import { type PrepareSteps, parseStream, prepareStream } from '../pipeline.js';
 import { openRef } from '../sources/open-ref.js';
 import type { SourceRef } from '../sources/types.js';
 
@@ -17,8 +17,9 @@ const steps: PrepareSteps = {
   ...(data.attachments ? { attachments: data.attachments } : {}),
 };
 
-parentPort!.on('message', (job: { id: number; source: string; ref: SourceRef }) => {
-  prepareStream(job.source, openRef(job.ref), steps).then(
+parentPort!.on('message', (job: { id: number; source: string; ref: SourceRef; parseOnly?: boolean }) => {
+  const step = job.parseOnly ? parseStream : prepareStream;
+  step(job.source, openRef(job.ref), steps).then(
     (result) => parentPort!.postMessage({ id: job.id, result }),
     (err: unknown) => parentPort!.postMessage({ id: job.id, error: describeError(err) }),
   );
