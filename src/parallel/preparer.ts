@@ -109,16 +109,21 @@ export const IN_FLIGHT_PER_WORKER = 8;
  * the ordered stage (threading, output). Each V8 heap then optimises only its own stage's code: on
  * the benchmark corpus a replay's first 2,000 mails cost about 4 s more CPU than the next 2,000 of
  * the same kind in the same process (V8 interpreting, profiling and compiling the hot code), and
- * with whole mails on both threads both heaps paid it for all of it. When the main thread falls
- * behind, at MAIN_BACKLOG parsed mails waiting for it, the next mails go to the workers whole, so
- * neither side waits for the other. Measured (docs/benchmarks.md, "issue 15, third session"),
- * three alternated runs each on the 2-core machine: 17.5-20.4 s of CPU against 20.6-22.2 s with whole
- * mails on both threads, the same output; the worker parsed 60 % of its mails only.
+ * with whole mails on both threads both heaps paid it for all of it.
+ *
+ * When the main thread falls behind, with MAIN_BACKLOG parsed mails per worker waiting for it, the
+ * next mails go to the workers whole, so that with many cores the main thread does not hold the
+ * workers back. Parse results arrive in bursts (a worker finishes several small mails while this
+ * thread runs the ordered stage), so the threshold is two workers' worth of mails in flight: with
+ * 2 (the first version) the 2-core machine's worker got 40 % of its mails whole while the main
+ * thread sat idle for 30 % of the run. Measured (docs/benchmarks.md, "issue 15, third session"),
+ * three alternated runs each: threshold 2: 11.6-15.3 s wall, 18.7-22.1 s CPU; 16: 10.9-12.7 s,
+ * 18.1-20.5 s (the worker parsed 84 % of its mails only); never whole: 11.2-11.9 s, 17.7-18.9 s.
  * Before, `auto`'s main thread prepared whole mails beside the workers (at most 4 at once); before
  * that, with two workers, it only ran the ordered stage, and the third V8 heap cost 70 to 90 MiB of
  * peak RSS.
  */
-export const MAIN_BACKLOG = 2;
+export const MAIN_BACKLOG = 2 * IN_FLIGHT_PER_WORKER;
 
 /** Mails parsed at once in-process: interleaving more only adds memory on one thread. */
 export const WINDOW_IN_PROCESS = 4;
@@ -219,9 +224,9 @@ export class Preparer {
       this.poolPending++;
       this.preparedByWorkers++;
       this.peakAtWorkers = Math.max(this.peakAtWorkers, this.poolPending);
-      // Split stages: the worker only parses while this thread keeps up with preparing what it
-      // parsed; once MAIN_BACKLOG parsed mails wait here, the worker prepares whole mails.
-      const parseOnly = this.splitStages && this.parsed.length < MAIN_BACKLOG;
+      // Split stages: the workers only parse while this thread keeps up with preparing what they
+      // parsed; once MAIN_BACKLOG parsed mails per worker wait here, they prepare whole mails.
+      const parseOnly = this.splitStages && this.parsed.length < MAIN_BACKLOG * this.poolSize;
       if (parseOnly) this.parsedByWorkers++;
       this.pool!.then(
         (pool): Promise<PreparedResult | ParsedResult | MailResult> =>
