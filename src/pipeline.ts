@@ -127,15 +127,22 @@ export async function prepareStream(
   return 'mail' in parsed ? prepareParsed(parsed, steps) : parsed;
 }
 
-/** A parsed mail on its way to prepareParsed: plain data, so one thread can parse for another. */
+/**
+ * A parsed and classified mail on its way to prepareParsed: plain data, so one thread can parse for
+ * another (src/parallel/preparer.ts).
+ */
 export interface ParsedResult {
   source: string;
   mail: ParsedMail;
+  classification: Classification;
   /** Where the attachments sink spools this mail's files (live mode), removed if the mail fails. */
   spoolDir?: string;
 }
 
-/** The parse step of prepareStream: the mail's files go to the attachments sink as it streams. */
+/**
+ * The first half of prepareStream: parse (the mail's files go to the attachments sink as it
+ * streams), then classify, which reads only the parsed mail.
+ */
 export async function parseStream(
   source: string,
   stream: Readable,
@@ -143,12 +150,12 @@ export async function parseStream(
 ): Promise<ParsedResult | MailResult> {
   const att = steps.attachments;
   const sink = att && att.config.mode === 'upload' ? new MailFileSink(att.config, att.spoolRoot) : undefined;
+  let mail: ParsedMail;
   try {
-    const mail = await parseMail(stream, {
+    mail = await parseMail(stream, {
       limits: steps.mapping.limits,
       ...(sink ? { sink, inlineImagesAsFiles: steps.mapping.body.inlineImages === 'attachments' } : {}),
     });
-    return { source, mail, ...(sink?.spoolDir ? { spoolDir: sink.spoolDir } : {}) };
   } catch (err) {
     stream.destroy();
     sink?.cleanup();
@@ -159,18 +166,23 @@ export async function parseStream(
     }
     return quarantined(source, 'E_MIME_MALFORMED', `cannot parse ${source}: ${describeError(err)}`);
   }
+  const spoolDir = sink?.spoolDir;
+  try {
+    return { source, mail, classification: steps.classify(mail), ...(spoolDir ? { spoolDir } : {}) };
+  } catch (err) {
+    return prepareFailed(source, err, spoolDir);
+  }
 }
 
 /**
- * classify -> prepare, the pure steps after the parse. A mail that fails here has its spooled files
- * removed (they would never be uploaded).
+ * The second half of prepareStream: the mail's payload and decision, and what threading needs. A
+ * mail that fails here has its spooled files removed (they would never be uploaded).
  */
 export function prepareParsed(
-  { source, mail, spoolDir }: ParsedResult,
+  { source, mail, classification, spoolDir }: ParsedResult,
   steps: PrepareSteps,
 ): PreparedResult | MailResult {
   try {
-    const classification = steps.classify(mail);
     const prepared = prepareMail(mail, classification, steps.mapping);
     // A mail without files keeps the decision it always had (no empty list in every record).
     if (mail.files && mail.files.length > 0) {
@@ -185,14 +197,19 @@ export function prepareParsed(
       ...(mail.files ? { files: mail.files } : {}),
     };
   } catch (err) {
-    if (spoolDir) removeSpoolDir(spoolDir);
-    if (isMail2TicketError(err)) return quarantined(source, err.code, err.message);
-    return quarantined(
-      source,
-      'E_MAP_INVALID',
-      `internal error while mapping ${source}: ${describeError(err)}`,
-    );
+    return prepareFailed(source, err, spoolDir);
   }
+}
+
+/** A mail that parsed but cannot become a payload (classify or prepare threw). */
+function prepareFailed(source: string, err: unknown, spoolDir: string | undefined): MailResult {
+  if (spoolDir) removeSpoolDir(spoolDir);
+  if (isMail2TicketError(err)) return quarantined(source, err.code, err.message);
+  return quarantined(
+    source,
+    'E_MAP_INVALID',
+    `internal error while mapping ${source}: ${describeError(err)}`,
+  );
 }
 
 /**

@@ -40,7 +40,7 @@ export class PreparePool {
     return this.post(input, false) as Promise<PreparedResult | MailResult>;
   }
 
-  /** The parse step alone (pipeline.ts parseStream); the caller prepares the parsed mail. */
+  /** Parse and classify only (pipeline.ts parseStream); the caller prepares the parsed mail. */
   parse(input: MailInput & { ref: SourceRef }): Promise<ParsedResult | MailResult> {
     return this.post(input, true) as Promise<ParsedResult | MailResult>;
   }

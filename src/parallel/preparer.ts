@@ -105,8 +105,8 @@ export const IN_FLIGHT_PER_WORKER = 8;
 
 /**
  * `auto` splits each mail's work between the threads by stage: the workers parse (mailparser, the
- * attachments sink), the main thread classifies and prepares the bodies of what they parsed, beside
- * the ordered stage (threading, output). Each V8 heap then optimises only its own stage's code: on
+ * attachments sink) and classify, the main thread prepares the bodies and payloads of what they
+ * parsed (sanitizer, reply splitter, mapping), beside the ordered stage (threading, output). Each V8 heap then optimises only its own stage's code: on
  * the benchmark corpus a replay's first 2,000 mails cost about 4 s more CPU than the next 2,000 of
  * the same kind in the same process (V8 interpreting, profiling and compiling the hot code), and
  * with whole mails on both threads both heaps paid it for all of it.
@@ -150,7 +150,7 @@ export class Preparer {
   private pool: Promise<PrepareWorkers> | undefined;
   private poolSize = 0;
   private started = 0;
-  /** auto: the workers parse, this thread prepares what they parsed (see MAIN_BACKLOG). */
+  /** auto: the workers parse and classify, this thread prepares what they parsed (MAIN_BACKLOG). */
   private splitStages = false;
   /** Mails the worker parsed that wait for this thread to prepare them, oldest first. */
   private readonly parsed: {
