@@ -106,10 +106,11 @@ export const IN_FLIGHT_PER_WORKER = 8;
 /**
  * `auto` splits each mail's work between the threads by stage: the workers parse (mailparser, the
  * attachments sink) and classify, the main thread prepares the bodies and payloads of what they
- * parsed (sanitizer, reply splitter, mapping), beside the ordered stage (threading, output). Each V8 heap then optimises only its own stage's code: on
- * the benchmark corpus a replay's first 2,000 mails cost about 4 s more CPU than the next 2,000 of
- * the same kind in the same process (V8 interpreting, profiling and compiling the hot code), and
- * with whole mails on both threads both heaps paid it for all of it.
+ * parsed (sanitizer, reply splitter, mapping), beside the ordered stage (threading, output). Each V8
+ * heap then optimises only its own stage's code: on the benchmark corpus a replay's first 2,000
+ * mails cost about 4 s more CPU than the next 2,000 of the same kind in the same process (V8
+ * interpreting, profiling and compiling the hot code), and with whole mails on both threads both
+ * heaps paid it for all of it.
  *
  * When the main thread falls behind, with MAIN_BACKLOG parsed mails per worker waiting for it, the
  * next mails go to the workers whole, so that with many cores the main thread does not hold the
