@@ -8,7 +8,9 @@ import type { SourceRef } from '../sources/types.js';
 
 /**
  * A prepare worker: parse -> classify -> prepare (bodies) for stored mail, which it opens itself
- * from a SourceRef so big mail streams here instead of being copied between threads.
+ * from a SourceRef so big mail streams here instead of being copied between threads. A `parseOnly`
+ * job stops after classify: the main thread prepares the parsed mail (src/parallel/preparer.ts,
+ * MAIN_BACKLOG).
  */
 const data = workerData as { mapping: MappingOptions; attachments?: PrepareSteps['attachments'] };
 const steps: PrepareSteps = {
