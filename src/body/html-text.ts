@@ -1,7 +1,6 @@
-import type { FormatCallback } from 'html-to-text';
+import { compile, type FormatCallback } from 'html-to-text';
 import type { Limits } from '../limits.js';
 import { MAX_CHILD_NODES, MAX_HTML_NESTING, truncationNote } from './body-limits.js';
-import { htmlToTextModule } from './html-libs.js';
 import { browserClean } from './urls.js';
 
 /**
@@ -139,7 +138,7 @@ const HIDDEN_STYLES = [
 const block = { leadingLineBreaks: 1, trailingLineBreaks: 1 };
 
 /** Compiled once at module load and reused for every mail (html-to-text compiles selectors). */
-const convert = htmlToTextModule.compile({
+const convert = compile({
   wordwrap: false,
   decodeEntities: true,
   formatters: { mailTable },

@@ -1,3 +1,4 @@
+import { Parser } from 'htmlparser2';
 import sanitizeHtml from 'sanitize-html';
 import type { Limits } from '../limits.js';
 import type { InlineImage } from '../types.js';
@@ -9,7 +10,6 @@ import {
   TAG_ATTRIBUTES,
 } from './allowlist.js';
 import { MAX_HTML_NESTING, MAX_STYLE_CHARS, truncationNote } from './body-limits.js';
-import { htmlparser2 } from './html-libs.js';
 import type { BodyConfig } from './config-schema.js';
 import { filterInlineStyle, filterStyleBlock, type ImageUrlCheck, NAME_PREFIX, SCOPE_CLASS } from './css.js';
 import { type ImageContext, imageContext, imageSrc, linkHref } from './urls.js';
@@ -161,8 +161,8 @@ export function collectStyleTextFull(html: string): string {
   return state.css.slice(0, MAX_STYLE_CHARS);
 }
 
-function styleParser(state: { depth: number; css: string }): InstanceType<typeof htmlparser2.Parser> {
-  return new htmlparser2.Parser(
+function styleParser(state: { depth: number; css: string }): Parser {
+  return new Parser(
     {
       onopentag(name) {
         if (name === 'style') state.depth++;

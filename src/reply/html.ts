@@ -1,5 +1,5 @@
+import { DomUtils, parseDocument } from 'htmlparser2';
 import { NAME_PREFIX } from '../body/css.js';
-import { htmlparser2 } from '../body/html-libs.js';
 import {
   ATTRIBUTION,
   FORWARD,
@@ -20,8 +20,6 @@ import { isSentFromLine } from './signature.js';
  * the allowlist); Apple Mail is recognised by its attribution line at the top of, or right before,
  * the blockquote instead, which every Apple Mail reply carries.
  */
-
-const { DomUtils, parseDocument } = htmlparser2;
 
 type Doc = ReturnType<typeof parseDocument>;
 type Node = Doc['children'][number];
