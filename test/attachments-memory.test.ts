@@ -23,6 +23,8 @@ const MiB = 1024 * 1024;
 const MARK = 'M2T_PEAK_RSS_KB';
 const REPORT_PEAK = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\n${MARK} '+process.resourceUsage().maxRSS+'\\n'))`;
 const MID = '<big-attachment-1@example.no>';
+/** Runs of each size; the lowest peak counts (see the test). */
+const RUNS_PER_SIZE = 3;
 
 interface Run {
   peakBytes: number;
@@ -107,9 +109,19 @@ describe('memory: uploading a 60 MiB attachment live', () => {
   });
 
   it('streams the file to the API: same bytes arrive, and the peak stays flat as the file grows', async () => {
-    // Sequential on purpose: the figures stay comparable.
-    for (const tag of ['tiny', 'mid', 'big']) runs.push(await uploadInChild(files[tag]!, tag));
-    const [tiny, mid, big] = runs as [Run, Run, Run];
+    // Sequential on purpose: the figures stay comparable. Each size runs RUNS_PER_SIZE times and its
+    // lowest peak counts. A single run's peak catches TurboFan's transient compiler memory (below) or
+    // misses it: growth over the 10 KiB file was 13 to 38.5 MiB in 35 single runs on the 2-core
+    // machine, over code whose upload path did not change (2026-12-03); a file held whole would
+    // be in every run.
+    const lowest: Run[] = [];
+    for (const tag of ['tiny', 'mid', 'big']) {
+      const tries: Run[] = [];
+      for (let i = 1; i <= RUNS_PER_SIZE; i++) tries.push(await uploadInChild(files[tag]!, `${tag}-${i}`));
+      runs.push(...tries);
+      lowest.push(tries.reduce((a, b) => (b.peakBytes < a.peakBytes ? b : a)));
+    }
+    const [tiny, mid, big] = lowest as [Run, Run, Run];
 
     for (const [run, size] of [
       [tiny, 10 * 1024],
