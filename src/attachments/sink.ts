@@ -113,7 +113,10 @@ export class MailFileSink implements AttachmentSink {
   }
 }
 
-/** Remove one mail's spool directory, as its sink's cleanup does (for a sink in another thread). */
+/**
+ * Remove a spool directory and everything in it: one mail's (its sink's cleanup, or from another
+ * thread) or a gone process's.
+ */
 export function removeSpoolDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -122,7 +125,7 @@ export function removeSpoolDir(dir: string): void {
 export function removeSpool(files: readonly MailFile[] | undefined): void {
   const dirs = new Set<string>();
   for (const f of files ?? []) if (f.spoolPath) dirs.add(join(f.spoolPath, '..'));
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) removeSpoolDir(d);
 }
 
 /**
@@ -150,7 +153,7 @@ export function cleanStaleSpool(stateDir: string): number {
     const pid = Number(entry);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
     if (pid === process.pid) continue;
-    rmSync(join(stateDir, SPOOL_DIR, entry), { recursive: true, force: true });
+    removeSpoolDir(join(stateDir, SPOOL_DIR, entry));
     removed++;
   }
   return removed;

@@ -151,8 +151,6 @@ export class Preparer {
   private pool: Promise<PrepareWorkers> | undefined;
   private poolSize = 0;
   private started = 0;
-  /** auto: the workers parse and classify, this thread prepares what they parsed (MAIN_BACKLOG). */
-  private splitStages = false;
   /** Mails the worker parsed that wait for this thread to prepare them, oldest first. */
   private readonly parsed: {
     parsed: ParsedResult;
@@ -227,7 +225,8 @@ export class Preparer {
       this.peakAtWorkers = Math.max(this.peakAtWorkers, this.poolPending);
       // Split stages: the workers only parse while this thread keeps up with preparing what they
       // parsed; once MAIN_BACKLOG parsed mails per worker wait here, they prepare whole mails.
-      const parseOnly = this.splitStages && this.parsed.length < MAIN_BACKLOG * this.poolSize;
+      // (auto only: `--jobs N` workers prepare whole mails)
+      const parseOnly = this.auto && this.parsed.length < MAIN_BACKLOG * this.poolSize;
       if (parseOnly) this.parsedByWorkers++;
       this.pool!.then(
         (pool): Promise<PreparedResult | ParsedResult | MailResult> =>
@@ -275,7 +274,6 @@ export class Preparer {
     // auto: the main thread prepares what the workers parse (see MAIN_BACKLOG), so one worker (and
     // one V8 heap) fewer than cores. `--jobs N`: N workers prepare whole mails.
     this.poolSize = this.auto ? Math.max(1, this.workers - 1) : this.workers;
-    this.splitStages = this.auto;
     this.pool = this.startWorkers(this.poolSize, this.ctx);
   }
 
