@@ -63,6 +63,39 @@ describe('CountingDecoder', () => {
       expect(counter.bytes, JSON.stringify(text)).toBe(expected);
     }
   });
+
+  it('counts clean chunks natively and still catches one stray byte in a long chunk', async () => {
+    // Chunks of 64 bytes and more are counted without the byte loop when they hold only the
+    // alphabet and line breaks; a single other byte anywhere must send the chunk to the loop.
+    const rng = new Prng('parse-drain-clean');
+    const stray = [' ', '\t', '\r', '\x00', '\xff', '\u00e9', '*', '.', '!', '\x7f'];
+    for (let i = 0; i < 300; i++) {
+      const bytes = Buffer.alloc(rng.int(48, 6000));
+      for (let j = 0; j < bytes.length; j++) bytes[j] = rng.int(0, 255);
+      const lines = (
+        bytes
+          .toString('base64')
+          .replace(/=+$/, '')
+          .match(/.{1,76}/g) ?? []
+      ).join(i % 2 ? '\r\n' : '\n');
+      let text = lines;
+      if (i % 3 !== 0) {
+        const at = rng.int(0, text.length);
+        text = text.slice(0, at) + stray[rng.int(0, stray.length - 1)] + text.slice(at);
+      }
+      const data = Buffer.from(text, 'latin1');
+      const chunks: Buffer[] = [];
+      for (let k = 0; k < data.length; ) {
+        const n = rng.int(64, 3000);
+        chunks.push(data.subarray(k, k + n));
+        k += n;
+      }
+      const expected = await run(new Base64Decoder(), chunks);
+      const counter = new CountingDecoder(true);
+      await run(counter, chunks);
+      expect(counter.bytes, JSON.stringify(text)).toBe(expected);
+    }
+  });
 });
 
 function mail(parts: string[]): Buffer {

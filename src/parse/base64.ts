@@ -43,9 +43,9 @@ export class Base64DecoderStream extends Transform {
    * carried) when the chunk needs the byte loop.
    */
   private fastPath(chunk: Buffer): boolean {
-    if (chunk.length < 64 || chunk.includes(EQ) || chunk.includes(DASH) || chunk.includes(UNDERSCORE))
-      return false;
-    const total = this.carried + chunk.length - count(chunk, LF) - count(chunk, CR);
+    const chars = lineCharacters(chunk);
+    if (chars < 0) return false;
+    const total = this.carried + chars;
     const rest = total & 3;
     if (total - rest <= this.carried) return false; // not one whole quartet past the carry: rare, tiny
     // the last `rest` significant characters stay for the next chunk: find where they start
@@ -121,8 +121,20 @@ const EQ = 0x3d;
 const DASH = 0x2d;
 const UNDERSCORE = 0x5f;
 
+/**
+ * For the fast paths (here and src/parse/drain.ts): the number of bytes of `chunk` that are not CR
+ * or LF, when the chunk is at least 64 bytes and holds no `=`, `-` or `_` (Buffer reads those
+ * differently from libbase64); -1 otherwise. Any other stray byte is left for the caller to catch
+ * by decoding: Buffer skips it, so whole quartets then decode to fewer bytes than they should.
+ */
+export function lineCharacters(chunk: Buffer): number {
+  if (chunk.length < 64 || chunk.includes(EQ) || chunk.includes(DASH) || chunk.includes(UNDERSCORE))
+    return -1;
+  return chunk.length - countByte(chunk, LF) - countByte(chunk, CR);
+}
+
 /** How often `byte` occurs in `buf` (memchr by indexOf: base64 lines are 76 characters long). */
-function count(buf: Buffer, byte: number): number {
+function countByte(buf: Buffer, byte: number): number {
   let n = 0;
   for (let i = buf.indexOf(byte); i >= 0; i = buf.indexOf(byte, i + 1)) n++;
   return n;

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { BASE64_KIND } from './base64.js';
+import { BASE64_KIND, lineCharacters } from './base64.js';
 
 /**
  * Attachments the pipeline only counts (every part but report parts and inline images within
@@ -20,6 +20,7 @@ export class CountingDecoder extends Transform {
   /** The decoded size so far. */
   bytes = 0;
   private run = 0;
+  private scratch: Buffer = Buffer.alloc(0);
 
   constructor(private readonly base64: boolean) {
     super();
@@ -28,6 +29,10 @@ export class CountingDecoder extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
     if (!this.base64) {
       this.bytes += chunk.length;
+      callback();
+      return;
+    }
+    if (this.countClean(chunk)) {
       callback();
       return;
     }
@@ -46,11 +51,34 @@ export class CountingDecoder extends Transform {
     callback();
   }
 
+  /**
+   * The common shape, alphabet characters in CRLF or LF lines, counted natively: the characters are
+   * the bytes that are not CR or LF (found by indexOf), and Buffer decoding the chunk into a scratch
+   * buffer proves there is no other byte. Buffer skips any other byte, so padded to whole quartets
+   * the chunk then decodes to fewer bytes than its count gives; `=`, `-` and `_` (which Buffer
+   * reads differently from libbase64) are looked for first. This is the check Base64DecoderStream's
+   * fast path makes. On the benchmark corpus (114 MB of drained base64) the byte loop took 0.63 to
+   * 0.69 s, this 0.18 to 0.22 s, timed inside the pipeline (issue 15). Returns false, having
+   * counted nothing, when the chunk needs the byte loop.
+   */
+  private countClean(chunk: Buffer): boolean {
+    const chars = lineCharacters(chunk);
+    if (chars < 0) return false;
+    const pad = (4 - (chars & 3)) & 3;
+    const quartets = (chars + pad) / 4;
+    if (this.scratch.length < quartets * 3) this.scratch = Buffer.allocUnsafe(quartets * 3);
+    const text = chunk.toString('latin1') + 'AAA'.slice(0, pad);
+    if (this.scratch.write(text, 'base64') !== quartets * 3) return false;
+    this.run += chars;
+    return true;
+  }
+
   override _flush(callback: TransformCallback): void {
     if (this.base64) {
       this.bytes += Math.floor((this.run * 3) / 4);
       this.run = 0;
     }
+    this.scratch = Buffer.alloc(0);
     callback();
   }
 }
