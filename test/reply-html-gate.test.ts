@@ -8,7 +8,7 @@ import { mappingOptions } from '../src/commands/context.js';
 import { defaultConfig } from '../src/config.js';
 import { parseMail } from '../src/parse/parse.js';
 import { BLOCK, splitHtml, splitHtmlDom } from '../src/reply/html.js';
-import { certainlyNoSplit } from '../src/reply/html-gate.js';
+import { certainlyNoSplit, isTrimSpace } from '../src/reply/html-gate.js';
 import { mayBeSentFromStart, SENT_FROM, SENT_FROM_FIRST_WORDS } from '../src/reply/signature.js';
 
 /**
@@ -119,5 +119,15 @@ describe('SENT_FROM_FIRST_WORDS', () => {
       expect(mayBeSentFromStart(start), start).toBe(true);
     for (const start of ['x', 'Hello', 'Sant', 'Envoi', '20% off', 'Gracias'])
       expect(mayBeSentFromStart(start), start).toBe(false);
+  });
+});
+
+describe('isTrimSpace', () => {
+  it('is exactly what String#trim removes, for every UTF-16 code unit', () => {
+    const differ: number[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      if (isTrimSpace(c) !== (String.fromCharCode(c).trim() === '')) differ.push(c);
+    }
+    expect(differ).toEqual([]);
   });
 });
