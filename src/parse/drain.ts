@@ -5,7 +5,8 @@ import { BASE64_KIND, lineCharacters } from './base64.js';
  * Attachments the pipeline only counts (every part but report parts and inline images within
  * budget) are not decoded: their bytes are counted, and the decoded size is computed from the
  * encoded text. On the benchmark corpus base64-decoding the three big attachments (70 MB) cost
- * about 1.2 s of CPU (libbase64's string handling, docs/benchmarks.md); counting costs a byte loop.
+ * about 1.2 s of CPU (libbase64's string handling, docs/benchmarks.md); counting costs a native
+ * scan (countClean) or, for chunks it cannot vouch for, a byte loop.
  *
  * The size is exactly what mailparser's decoder would have produced (test/parse-drain.test.ts
  * compares it with libbase64's Decoder on generated and chunked input):
