@@ -122,18 +122,22 @@ export function createMailParser(
     const processHeaders = internal.processHeaders.bind(parser);
     internal.processHeaders = (lines) => processHeaders(lines?.filter((l) => MAILPARSER_FIELDS.has(l.key)));
   }
+  // Our decoder in place of the one createNode made, wired as createNode wires its own: the end
+  // flag is read when the parser ends.
+  const replaceDecoder = <D extends NodeJS.ReadWriteStream>(created: ParserNode, decoder: D): D => {
+    decoder.on('end', () => {
+      internal.decoderEnded = true;
+    });
+    created.decoder = decoder;
+    return decoder;
+  };
   const createNode = internal.createNode.bind(parser);
   internal.createNode = (node: unknown) => {
     const created = createNode(node);
     const encoding = String((node as SplitterNode).encoding ?? '').toLowerCase();
     if (created?.decoder && created.headers && UUENCODE_ENCODINGS.has(encoding)) {
       // mailsplit passes uuencode through undecoded (src/attachments/uudecode.ts)
-      const uu = new UudecodeStream();
-      uu.on('end', () => {
-        internal.decoderEnded = true;
-      });
-      created.decoder = uu;
-      uudecoders?.set(created.headers, uu);
+      uudecoders?.set(created.headers, replaceDecoder(created, new UudecodeStream()));
     } else if (drain && created?.isAttachment && created.decoder && created.headers) {
       // The content type processChunk reports the attachment with (mail-parser.js: an
       // application/octet-stream part with a file name is typed from the name).
@@ -149,23 +153,13 @@ export function createMailParser(
           created.headers.has('content-id'),
         )
       ) {
-        const counter = new CountingDecoder(kind === 'base64');
-        // as createNode does for the decoder it made (read when the parser ends)
-        counter.on('end', () => {
-          internal.decoderEnded = true;
-        });
-        created.decoder = counter;
-        drain.sizes.set(created.headers, counter);
+        drain.sizes.set(created.headers, replaceDecoder(created, new CountingDecoder(kind === 'base64')));
       }
     }
     if (created?.decoder && encoding === 'base64' && !(created.decoder instanceof CountingDecoder)) {
       // the same bytes as mailsplit's libbase64 Decoder, in the same chunks, without its string
       // handling (src/parse/base64.ts): attachments are hashed and uploaded from these bytes
-      const decoder = new Base64DecoderStream();
-      decoder.on('end', () => {
-        internal.decoderEnded = true;
-      });
-      created.decoder = decoder;
+      replaceDecoder(created, new Base64DecoderStream());
     }
     if (created?.decoder) endOnce(created.decoder);
     if (created && !/^multipart\//i.test(created.contentType ?? '')) {

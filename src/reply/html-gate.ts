@@ -39,7 +39,7 @@ export function certainlyNoSplit(html: string, blockTags: ReadonlySet<string>): 
     const textEnd = lt < 0 ? html.length : lt;
     // Most text runs need nothing: their line is dead and they do not end as a phrase can. Those
     // are ruled out from character codes, without slicing the run.
-    const last = textEnd > i ? lastNonSpaceCode(html, i, textEnd) : -1;
+    const last = lastNonSpaceCode(html, i, textEnd); // -1 for an empty run
     const phraseEnd = last === COLON || last === DASH || last === SEMICOLON;
     if (textEnd > i && (phraseEnd || !lineDead)) {
       const text = html.slice(i, textEnd);
