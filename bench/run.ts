@@ -5,6 +5,7 @@
  * Environment:
  *   BENCH_MAILS          corpus size (default 2000; big-attachment mails included)
  *   BENCH_SEED           corpus seed (default mail2ticket-bench-v1)
+ *   BENCH_ROUNDS         alternated rounds of (ours, baseline) for the replay ratio (default 3)
  *   BENCH_LIVE_MAILS     live backlog size (default 2000); BENCH_LATENCY_MAILS (default 200)
  *   BENCH_DRAIN_MAILS    live drain (replay, sandbox at 50 ms per request) size (default 200)
  *   BENCH_DRAIN_SANDBOX  `inprocess`: the drain's sandbox in the bench process (default: its own)
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAILS, DEFAULT_SEED, generateCorpus, MIB } from './corpus.js';
 import { type DrainResult, formatDrain, formatLive, type LiveResult, runLive, runLiveDrain } from './live.js';
 import { formatScaleOut, runScaleOut, type ScaleOutResult } from './scale-out.js';
+import { oursFirst, parseRounds, summariseRounds } from './rounds.js';
 import { BASELINE_STAGES, STAGES, type StagesReport } from './stages.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -163,7 +165,7 @@ async function cliSupportsJobs(sample: string): Promise<boolean> {
   return (await new Promise<number | null>((resolve) => proc.on('exit', resolve))) === 0;
 }
 
-async function main(): Promise<void> {
+async function main(rounds: number): Promise<void> {
   const mails = Number(process.env.BENCH_MAILS ?? DEFAULT_MAILS);
   const seed = process.env.BENCH_SEED ?? DEFAULT_SEED;
   const out = (s = '') => process.stdout.write(`${s}\n`);
@@ -192,21 +194,44 @@ async function main(): Promise<void> {
     out();
     out('replay of the whole corpus (each side in its own process; NDJSON to /dev/null):');
     const jobs = await cliSupportsJobs(join(corpus.mailDir, '000000.eml'));
-    // The default flags first (`--jobs auto` where the CLI has it: in-process, or a worker per
-    // core when the replay is long and a core is idle; what it chose depends on the load average
-    // printed above), then the baseline, then both explicit settings.
-    const ours = await measure(
-      'ours: replay --dry-run (default)',
-      [CLI, 'replay', '--dry-run', '--out', '/dev/null', corpus.mailDir],
-      statsDir,
-    );
-    out(line(ours, mails));
-    const base = await measure(
-      'baseline: simpleParser+sanitize',
-      [BASELINE, '--out', '/dev/null', corpus.mailDir],
-      statsDir,
-    );
-    out(line(base, mails));
+    // Alternated rounds of (ours with the default flags, the baseline), see bench/rounds.ts; then
+    // both explicit settings once each, against the median round's baseline. The default is
+    // `--jobs auto` where the CLI has it: in-process, or a worker per core when the replay is long
+    // and a core is idle, so what it chose depends on the machine's load in that round.
+    const pairs: { ours: ChildRun; baseline: ChildRun }[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const runOurs = () =>
+        measure(
+          `ours: replay --dry-run (default) #${i + 1}`,
+          [CLI, 'replay', '--dry-run', '--out', '/dev/null', corpus.mailDir],
+          statsDir,
+        );
+      const runBase = () =>
+        measure(
+          `baseline: simpleParser+sanitize #${i + 1}`,
+          [BASELINE, '--out', '/dev/null', corpus.mailDir],
+          statsDir,
+        );
+      let o: ChildRun;
+      let b: ChildRun;
+      if (oursFirst(i)) {
+        o = await runOurs();
+        out(line(o, mails));
+        b = await runBase();
+        out(line(b, mails));
+      } else {
+        b = await runBase();
+        out(line(b, mails));
+        o = await runOurs();
+        out(line(o, mails));
+      }
+      pairs.push({ ours: o, baseline: b });
+      out(`  round ${i + 1}: baseline wall / ours wall ${(b.wallS / o.wallS).toFixed(2)}x`);
+    }
+    const summary = summariseRounds(pairs);
+    const ours = summary.median.ours;
+    const base = summary.median.baseline;
+    const oursPeakRss = Math.max(...pairs.map((p) => p.ours.maxRssBytes));
     const oursOne = jobs
       ? await measure(
           'ours: replay --dry-run --jobs 1',
@@ -223,17 +248,18 @@ async function main(): Promise<void> {
         )
       : undefined;
     if (oursPar) out(line(oursPar, mails));
-    const ratio = base.wallS / ours.wallS;
+    const ratio = summary.median.ratio;
     const oneRatio = oursOne ? base.wallS / oursOne.wallS : Number.NaN;
     const parRatio = oursPar ? base.wallS / oursPar.wallS : Number.NaN;
     const cpuRatio = base.cpuS / ours.cpuS;
     out(
-      `throughput ratio ours/baseline: default flags ${ratio.toFixed(2)}x (target >= ${TARGETS.minThroughputRatio}x: ${mark(ratio >= TARGETS.minThroughputRatio)}; stretch ${TARGETS.throughputRatio}x: ${mark(ratio >= TARGETS.throughputRatio)}), --jobs 1 ${f1(oneRatio)}x, --jobs 2 ${f1(parRatio)}x; baseline CPU / ours CPU ${cpuRatio.toFixed(2)}x`,
+      `throughput ratio ours/baseline: default flags ${ratio.toFixed(2)}x, the median of ${rounds} alternated round(s) (${summary.min.toFixed(2)}x to ${summary.max.toFixed(2)}x) (target >= ${TARGETS.minThroughputRatio}x: ${mark(ratio >= TARGETS.minThroughputRatio)}; stretch ${TARGETS.throughputRatio}x: ${mark(ratio >= TARGETS.throughputRatio)}), --jobs 1 ${f1(oneRatio)}x, --jobs 2 ${f1(parRatio)}x; baseline CPU / ours CPU ${cpuRatio.toFixed(2)}x`,
     );
     out(
-      `peak RSS, whole corpus: ours ${f0(mib(ours.maxRssBytes))} MiB${oursOne ? ` (--jobs 1: ${f0(mib(oursOne.maxRssBytes))} MiB)` : ''}${oursPar ? ` (--jobs 2: ${f0(mib(oursPar.maxRssBytes))} MiB)` : ''} (target <= ${TARGETS.corpusRssMiB} MiB: ${mark(mib(ours.maxRssBytes) <= TARGETS.corpusRssMiB)}), baseline ${f0(mib(base.maxRssBytes))} MiB`,
+      `peak RSS, whole corpus: ours ${f0(mib(oursPeakRss))} MiB, the highest of ${rounds} round(s)${oursOne ? ` (--jobs 1: ${f0(mib(oursOne.maxRssBytes))} MiB)` : ''}${oursPar ? ` (--jobs 2: ${f0(mib(oursPar.maxRssBytes))} MiB)` : ''} (target <= ${TARGETS.corpusRssMiB} MiB: ${mark(mib(oursPeakRss) <= TARGETS.corpusRssMiB)}), baseline ${f0(mib(base.maxRssBytes))} MiB`,
     );
     results.replay = {
+      rounds: summary.rounds,
       ours,
       oursJobs1: oursOne,
       oursJobs2: oursPar,
@@ -336,4 +362,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+let rounds: number;
+try {
+  rounds = parseRounds(process.env.BENCH_ROUNDS);
+} catch (err) {
+  process.stderr.write(`npm run bench: ${(err as Error).message}\n`);
+  process.exit(2);
+}
+await main(rounds);
