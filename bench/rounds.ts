@@ -25,28 +25,47 @@ export function parseRounds(value: string | undefined): number {
 /** Whether round `i` (0-based) runs ours first: rounds alternate, starting with ours. */
 export const oursFirst = (i: number): boolean => i % 2 === 0;
 
+/** One measured process: its wall time, and its exit code (0, or undefined, when it succeeded). */
+export interface RoundRun {
+  wallS: number;
+  exitCode?: number | null;
+}
+
 export interface Round<R> {
   ours: R;
   baseline: R;
   /** baseline wall time / ours wall time: above 1 means ours is faster. */
   ratio: number;
+  /** Both sides exited with 0: only such rounds count (a crash's short wall time is no speed). */
+  ok: boolean;
 }
 
 export interface RoundsSummary<R> {
+  /** Every round, in the order run, failed ones included. */
   rounds: Round<R>[];
-  /** The round whose ratio is the median (the lower middle one for an even count). */
+  /** The successful round whose ratio is the median (the lower middle one for an even count). */
   median: Round<R>;
+  /** The lowest and highest ratio of the successful rounds. */
   min: number;
   max: number;
 }
 
-/** Ratios per round and the median round. Throws on no rounds (a caller's mistake). */
-export function summariseRounds<R extends { wallS: number }>(
+const succeeded = (r: RoundRun) => r.exitCode === undefined || r.exitCode === 0;
+
+/**
+ * Ratios per round and the median of the rounds in which both sides succeeded; undefined when no
+ * round did (the bench then prints no ratio rather than a crash's).
+ */
+export function summariseRounds<R extends RoundRun>(
   pairs: readonly { ours: R; baseline: R }[],
-): RoundsSummary<R> {
-  if (pairs.length === 0) throw new Error('summariseRounds: no rounds');
-  const rounds = pairs.map((p) => ({ ...p, ratio: p.baseline.wallS / p.ours.wallS }));
-  const sorted = [...rounds].sort((a, b) => a.ratio - b.ratio);
+): RoundsSummary<R> | undefined {
+  const rounds = pairs.map((p) => ({
+    ...p,
+    ratio: p.baseline.wallS / p.ours.wallS,
+    ok: succeeded(p.ours) && succeeded(p.baseline),
+  }));
+  const sorted = rounds.filter((r) => r.ok).sort((a, b) => a.ratio - b.ratio);
+  if (sorted.length === 0) return undefined;
   return {
     rounds,
     median: sorted[Math.floor((sorted.length - 1) / 2)]!,

@@ -11,7 +11,7 @@ describe('bench rounds', () => {
       { ours: run(10), baseline: run(15) }, // 1.5
       { ours: run(20), baseline: run(12) }, // 0.6
       { ours: run(9), baseline: run(12.6) }, // 1.4
-    ]);
+    ])!;
     expect(s.rounds.map((r) => r.ratio)).toEqual([1.5, 0.6, 1.4]);
     expect(s.median.ratio).toBeCloseTo(1.4, 10);
     expect(s.median.ours.wallS).toBe(9);
@@ -25,11 +25,26 @@ describe('bench rounds', () => {
       { ours: run(10), baseline: run(11) },
       { ours: run(10), baseline: run(13) },
       { ours: run(10), baseline: run(15) },
-    ]);
+    ])!;
     expect(even.median.ratio).toBeCloseTo(1.3, 10);
-    const one = summariseRounds([{ ours: run(4), baseline: run(5) }]);
+    const one = summariseRounds([{ ours: run(4), baseline: run(5) }])!;
     expect(one.median.ratio).toBeCloseTo(1.25, 10);
-    expect(() => summariseRounds([])).toThrow(/no rounds/);
+    expect(summariseRounds([])).toBeUndefined();
+  });
+
+  it('leaves out a round in which either side failed: a crash is short, not fast', () => {
+    const s = summariseRounds([
+      { ours: { wallS: 0.4, exitCode: 1 }, baseline: { wallS: 12, exitCode: 0 } }, // 30x, a crash
+      { ours: { wallS: 10, exitCode: 0 }, baseline: { wallS: 12, exitCode: 0 } }, // 1.2
+      { ours: { wallS: 10, exitCode: 0 }, baseline: { wallS: 0.3, exitCode: null } }, // killed
+      { ours: { wallS: 10, exitCode: 0 }, baseline: { wallS: 13, exitCode: 0 } }, // 1.3
+    ])!;
+    expect(s.rounds.map((r) => r.ok)).toEqual([false, true, false, true]);
+    expect(s.median.ratio).toBeCloseTo(1.2, 10);
+    expect(s.max).toBeCloseTo(1.3, 10);
+    expect(
+      summariseRounds([{ ours: { wallS: 1, exitCode: 2 }, baseline: { wallS: 9, exitCode: 0 } }]),
+    ).toBeUndefined();
   });
 
   it('alternates which side runs first, ours first in the first round', () => {
