@@ -52,18 +52,23 @@ export interface RoundsSummary<R> {
 
 const succeeded = (r: RoundRun) => r.exitCode === undefined || r.exitCode === 0;
 
+/** One round's ratio, and whether it counts. */
+export function toRound<R extends RoundRun>(pair: { ours: R; baseline: R }): Round<R> {
+  return {
+    ...pair,
+    ratio: pair.baseline.wallS / pair.ours.wallS,
+    ok: succeeded(pair.ours) && succeeded(pair.baseline),
+  };
+}
+
 /**
- * Ratios per round and the median of the rounds in which both sides succeeded; undefined when no
+ * The median of the rounds in which both sides succeeded, with their range; undefined when no
  * round did (the bench then prints no ratio rather than a crash's).
  */
 export function summariseRounds<R extends RoundRun>(
   pairs: readonly { ours: R; baseline: R }[],
 ): RoundsSummary<R> | undefined {
-  const rounds = pairs.map((p) => ({
-    ...p,
-    ratio: p.baseline.wallS / p.ours.wallS,
-    ok: succeeded(p.ours) && succeeded(p.baseline),
-  }));
+  const rounds = pairs.map(toRound);
   const sorted = rounds.filter((r) => r.ok).sort((a, b) => a.ratio - b.ratio);
   if (sorted.length === 0) return undefined;
   return {

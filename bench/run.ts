@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAILS, DEFAULT_SEED, generateCorpus, MIB } from './corpus.js';
 import { type DrainResult, formatDrain, formatLive, type LiveResult, runLive, runLiveDrain } from './live.js';
 import { formatScaleOut, runScaleOut, type ScaleOutResult } from './scale-out.js';
-import { oursFirst, parseRounds, summariseRounds } from './rounds.js';
+import { oursFirst, parseRounds, type Round, summariseRounds, toRound } from './rounds.js';
 import { BASELINE_STAGES, STAGES, type StagesReport } from './stages.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -199,45 +199,45 @@ async function main(rounds: number): Promise<void> {
     // both explicit settings once each, against the median round's baseline. The default is
     // `--jobs auto` where the CLI has it: in-process, or a worker per core when the replay is long
     // and a core is idle, so what it chose depends on the machine's load in that round.
-    const pairs: { ours: ChildRun; baseline: ChildRun }[] = [];
+    const played: Round<ChildRun>[] = [];
+    const measured = async (label: string, args: string[]) => {
+      const r = await measure(label, args, statsDir);
+      out(line(r, mails));
+      return r;
+    };
     for (let i = 0; i < rounds; i++) {
       const runOurs = () =>
-        measure(
-          `ours: replay --dry-run (default) #${i + 1}`,
-          [CLI, 'replay', '--dry-run', '--out', '/dev/null', corpus.mailDir],
-          statsDir,
-        );
+        measured(`ours: replay --dry-run (default) #${i + 1}`, [
+          CLI,
+          'replay',
+          '--dry-run',
+          '--out',
+          '/dev/null',
+          corpus.mailDir,
+        ]);
       const runBase = () =>
-        measure(
-          `baseline: simpleParser+sanitize #${i + 1}`,
-          [BASELINE, '--out', '/dev/null', corpus.mailDir],
-          statsDir,
-        );
-      let o: ChildRun;
-      let b: ChildRun;
-      if (oursFirst(i)) {
-        o = await runOurs();
-        out(line(o, mails));
-        b = await runBase();
-        out(line(b, mails));
-      } else {
-        b = await runBase();
-        out(line(b, mails));
-        o = await runOurs();
-        out(line(o, mails));
-      }
-      pairs.push({ ours: o, baseline: b });
+        measured(`baseline: simpleParser+sanitize #${i + 1}`, [
+          BASELINE,
+          '--out',
+          '/dev/null',
+          corpus.mailDir,
+        ]);
+      let ours = oursFirst(i) ? await runOurs() : undefined;
+      const baseline = await runBase();
+      ours ??= await runOurs();
+      const round = toRound({ ours, baseline });
+      played.push(round);
       out(
-        o.exitCode === 0 && b.exitCode === 0
-          ? `  round ${i + 1}: baseline wall / ours wall ${(b.wallS / o.wallS).toFixed(2)}x`
+        round.ok
+          ? `  round ${i + 1}: baseline wall / ours wall ${round.ratio.toFixed(2)}x`
           : `  round ${i + 1}: not counted, a run failed`,
       );
     }
-    const summary = summariseRounds(pairs);
+    const summary = summariseRounds(played);
     // With no successful round the figures below come from the first one and print as failed.
-    const ours = summary?.median.ours ?? pairs[0]!.ours;
-    const base = summary?.median.baseline ?? pairs[0]!.baseline;
-    const oursPeakRss = Math.max(...pairs.map((p) => p.ours.maxRssBytes));
+    const ours = summary?.median.ours ?? played[0]!.ours;
+    const base = summary?.median.baseline ?? played[0]!.baseline;
+    const oursPeakRss = Math.max(...played.map((p) => p.ours.maxRssBytes));
     const oursOne = jobs
       ? await measure(
           'ours: replay --dry-run --jobs 1',
@@ -269,7 +269,7 @@ async function main(rounds: number): Promise<void> {
       `peak RSS, whole corpus: ours ${f0(mib(oursPeakRss))} MiB, the highest of ${rounds} round(s)${oursOne ? ` (--jobs 1: ${f0(mib(oursOne.maxRssBytes))} MiB)` : ''}${oursPar ? ` (--jobs 2: ${f0(mib(oursPar.maxRssBytes))} MiB)` : ''} (target <= ${TARGETS.corpusRssMiB} MiB: ${mark(mib(oursPeakRss) <= TARGETS.corpusRssMiB)}), baseline ${f0(mib(base.maxRssBytes))} MiB`,
     );
     results.replay = {
-      rounds: summary?.rounds ?? pairs,
+      rounds: played,
       ours,
       oursJobs1: oursOne,
       oursJobs2: oursPar,

@@ -108,10 +108,12 @@ export function certainlyNoSplit(html: string, blockTags: ReadonlySet<string>): 
   return true;
 }
 
-/** Last characters a text run can have when its decoded, trimmed text ends in ":" or "-". */
+// The last characters a text run can have when its decoded, trimmed text ends in ":" or "-" (";"
+// ends an entity); DASH is also a tag-name character.
 const COLON = 0x3a;
 const DASH = 0x2d;
 const SEMICOLON = 0x3b;
+/** The `/` of a closing tag. */
 const SLASH = 0x2f;
 
 /** The code of the last character of `s[from, to)` that String#trim would keep (-1 if none). */
