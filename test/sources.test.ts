@@ -1,9 +1,18 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { readSources } from '../src/sources/index.js';
+import { fileInput } from '../src/sources/files.js';
+import { openRef, WHOLE_READ_MAX_BYTES } from '../src/sources/open-ref.js';
+
+/** The chunks a stream yields, to tell a whole read (one chunk) from a ReadStream (64 KiB chunks). */
+async function chunks(stream: NodeJS.ReadableStream): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const c of stream) out.push(c as Buffer);
+  return out;
+}
 
 async function collect(paths: string[]): Promise<{ source: string; body: string }[]> {
   const out = [];
@@ -83,5 +92,55 @@ describe('replay sources', () => {
     const got = await collect([dir]);
     expect(got.map((g) => g.body)).toEqual([mail(1), mail(2), mail(3), mail(4), mail(5)]);
     expect(got[0]!.source).toBe(join(dir, 'a.eml'));
+  });
+
+  describe('opening stored mail (openRef)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2t-open-'));
+
+    it('reads a mail up to WHOLE_READ_MAX_BYTES as one chunk, and a bigger one as a stream, byte for byte', async () => {
+      const small = Buffer.from(`${mail(1)}${'x'.repeat(200_000)}\r\n`);
+      const atMax = Buffer.alloc(WHOLE_READ_MAX_BYTES, 0x41);
+      const over = Buffer.alloc(WHOLE_READ_MAX_BYTES + 1, 0x42);
+      const empty = Buffer.alloc(0);
+      for (const [name, bytes, count] of [
+        ['small.eml', small, 1],
+        ['max.eml', atMax, 1],
+        ['empty.eml', empty, 0],
+      ] as const) {
+        writeFileSync(join(dir, name), bytes);
+        const got = await chunks(fileInput(join(dir, name)).open());
+        expect(got.length, name).toBe(count);
+        expect(Buffer.concat(got).equals(bytes), name).toBe(true);
+      }
+      writeFileSync(join(dir, 'over.eml'), over);
+      const streamed = await chunks(fileInput(join(dir, 'over.eml')).open());
+      expect(streamed.length).toBeGreaterThan(1);
+      expect(Buffer.concat(streamed).equals(over)).toBe(true);
+    });
+
+    it('reads an mbox span whole when it is small and streams it when it is not, unquoting both', async () => {
+      const body = '>From the body\n';
+      const big = 'y'.repeat(WHOLE_READ_MAX_BYTES + 10);
+      const box = join(dir, 'span.mbox');
+      const head = 'From x Tue Mar  5 10:00:00 2024\n';
+      writeFileSync(box, `${head}${body}${big}\n`);
+      const start = head.length;
+      const small = await chunks(openRef({ type: 'mbox', path: box, start, end: start + body.length }));
+      expect(Buffer.concat(small).toString()).toBe('From the body\n');
+      const whole = await chunks(
+        openRef({ type: 'mbox', path: box, start, end: start + body.length + big.length + 1 }),
+      );
+      expect(Buffer.concat(whole).toString()).toBe(`From the body\n${big}\n`);
+    });
+
+    it('reports a vanished file or a directory as the stream error a ReadStream gives', async () => {
+      const gone = join(dir, 'gone.eml');
+      writeFileSync(gone, mail(1));
+      const input = fileInput(gone);
+      rmSync(gone);
+      await expect(chunks(input.open())).rejects.toThrow(`ENOENT: no such file or directory, open '${gone}'`);
+      mkdirSync(join(dir, 'sub.eml'));
+      await expect(chunks(fileInput(join(dir, 'sub.eml')).open())).rejects.toThrow(/EISDIR/);
+    });
   });
 });
