@@ -42,6 +42,22 @@ describe('mail2ticket CLI (built bin)', () => {
     expect(JSON.parse(readFileSync(out, 'utf8')).outcome).toBe('dry-run');
   });
 
+  it('an --out that cannot be opened or written is one line: exit 2 before any mail, exit 1 mid-run', () => {
+    const mail = join(FIXTURES, '001-plain-text-lf.eml');
+    const missing = join(mkdtempSync(join(tmpdir(), 'm2t-cli-')), 'no', 'such', 'dir.ndjson');
+    const bad = cli('replay', '--dry-run', '--out', missing, mail);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      `mail2ticket: cannot write --out ${missing}: ENOENT: no such file or directory, open '${missing}'\n`,
+    );
+    // /dev/full opens and then refuses every write with ENOSPC, as a full disk does
+    const full = cli('replay', '--dry-run', '--out', '/dev/full', mail);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toBe(
+      'mail2ticket: cannot write --out /dev/full: ENOSPC: no space left on device, write\n',
+    );
+  });
+
   it('gives the same NDJSON with worker threads (--jobs 2) as in-process (--jobs 1)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'm2t-cli-'));
     const one = cli('replay', '--dry-run', '--jobs', '1', '--out', join(dir, '1.ndjson'), FIXTURES);

@@ -1,10 +1,10 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Mail2TicketError, describeError } from '../errors.js';
 import { ApiFaultStop, replayResults } from '../library/replay.js';
 import type { Jobs } from '../parallel/preparer.js';
 import type { MailResult, PipelineContext } from '../pipeline.js';
 import { loadMailInput } from './mail-input.js';
+import { type LineSink, openOutFile, streamSink } from './ndjson-out.js';
 import { progressFor } from './progress.js';
 import { type BuiltContext, buildContext } from './context.js';
 import { LIVE_OUTCOMES, Summary } from './summary.js';
@@ -41,6 +41,10 @@ export async function replayCommand(argv: string[], io: ReplayIo = process): Pro
     io.stderr.write(`${summary.format(args.dryRun ? [] : LIVE_OUTCOMES)}\n`);
     return 0;
   } catch (err) {
+    if (err instanceof Mail2TicketError && err.code === 'E_USAGE') {
+      io.stderr.write(`mail2ticket: ${err.message}\n`);
+      return 2;
+    }
     if (!(err instanceof ApiFaultStop)) throw err;
     // One line, naming the setting to check (issue 13 §2); the mails not done stay for the next run.
     io.stderr.write(`mail2ticket: ${err.message}\n`);
@@ -120,8 +124,7 @@ export async function replay(
   options: { jobs?: Jobs; concurrency?: number; onResult?: (r: MailResult) => void } = {},
 ): Promise<Summary> {
   const summary = new Summary();
-  const file: WriteStream | undefined = out ? createWriteStream(out) : undefined;
-  const sink: NodeJS.WritableStream = file ?? io.stdout;
+  const sink: LineSink = out ? openOutFile(out) : streamSink(io.stdout);
   try {
     const loop = {
       jobs: options.jobs ?? 'auto',
@@ -130,16 +133,11 @@ export async function replay(
     for await (const result of replayResults(paths, ctx, loop)) {
       summary.add(result);
       options.onResult?.(result);
-      if (!sink.write(`${JSON.stringify(result)}\n`)) {
-        await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
-      }
+      const wait = sink.write(`${JSON.stringify(result)}\n`);
+      if (wait) await wait;
     }
   } finally {
-    if (file) {
-      await new Promise<void>((resolve, reject) =>
-        file.end((err?: Error | null) => (err ? reject(err) : resolve())),
-      );
-    }
+    await sink.close();
   }
   return summary;
 }
