@@ -44,8 +44,14 @@ async function runPreflight(argv: string[]): Promise<number | undefined> {
 // Commands load their modules on first use: a dry-run replay never loads imapflow, undici or the
 // sandbox, which saves start-up time and ~40 MB of RSS (measured by `npm run bench`).
 const commands: Record<string, Command> = {
-  replay: async (argv) => (await import('./commands/replay.js')).replayCommand(argv),
-  preview: async (argv) => (await import('./commands/preview.js')).previewCommand(argv),
+  replay: async (argv) => {
+    (await import('./core/v8-batch.js')).tuneV8ForBatch();
+    return (await import('./commands/replay.js')).replayCommand(argv);
+  },
+  preview: async (argv) => {
+    (await import('./core/v8-batch.js')).tuneV8ForBatch();
+    return (await import('./commands/preview.js')).previewCommand(argv);
+  },
   run: async (argv) => {
     const failed = await runPreflight(argv);
     if (failed !== undefined) return failed;
