@@ -23,13 +23,21 @@ export type Jobs = number | 'auto';
  * (27.3 s against 19.8 s wall, 24 s against 17 s CPU), because the threads only compete for the
  * same cores. Idle cores are measured over the first mails (cpuIdlePolicy). The main thread
  * prepares what the workers parse (MAIN_BACKLOG).
+ *
+ * 40, not 100 (sixth session, docs/benchmarks.md): with V8's batch interrupt budget
+ * (src/core/v8-batch.ts) the first 100 mails took about 0.9 s on one thread; starting after 40
+ * was faster in 10 of 12 alternated pairs on the bench corpus (mean wall -7 %, CPU -6 %) and its
+ * peak RSS no higher. A replay of 40 mails is over in about half a second, before a worker pays.
  */
-export const AUTO_JOBS_MIN_MAILS = 100;
+export const AUTO_JOBS_MIN_MAILS = 40;
 
 export interface AutoPolicy {
   minMails: number;
-  /** Cores nobody is using right now (this replay's own thread counts as using one). */
-  idleCores(): number;
+  /**
+   * Cores nobody is using right now (this replay's own thread counts as using one), or undefined
+   * when too little time has passed to tell: the Preparer then asks again at the next mail.
+   */
+  idleCores(): number | undefined;
 }
 
 /** Idle time of every core since boot, in ms (os.cpus() reads /proc/stat: 10 ms ticks). */
@@ -47,7 +55,9 @@ function idleMs(): number {
  * minute: in the benchmark the replay starts right after the baseline's run, whose load (1.8 on an
  * otherwise idle 2-core machine) kept `auto` in-process although a core was free.
  * With fewer than MIN_IDLE_SAMPLE_MS between the two readings (too few 10 ms ticks to tell), it
- * reports none.
+ * reports undefined, and the decision waits for a later mail: on a fast machine the first
+ * AUTO_JOBS_MIN_MAILS mails can take less than that, and "none" would keep a long replay on one
+ * core.
  */
 export function cpuIdlePolicy(minMails = AUTO_JOBS_MIN_MAILS): AutoPolicy {
   const idle0 = idleMs();
@@ -57,7 +67,7 @@ export function cpuIdlePolicy(minMails = AUTO_JOBS_MIN_MAILS): AutoPolicy {
     minMails,
     idleCores: () => {
       const wall = performance.now() - t0;
-      if (wall < MIN_IDLE_SAMPLE_MS) return 0;
+      if (wall < MIN_IDLE_SAMPLE_MS) return undefined;
       const own = process.cpuUsage(own0);
       const helpers = Math.max(0, (own.user + own.system) / 1000 / wall - 1);
       return (idleMs() - idle0) / wall + helpers;
@@ -203,9 +213,13 @@ export class Preparer {
     if (!this.pool && !this.decided && this.workers > 1) {
       if (!this.auto) this.startPool();
       else if (this.started > this.policy.minMails) {
-        // decided once per replay: workers that are started stay for the rest of it
-        this.decided = true;
-        if (this.policy.idleCores() >= AUTO_MIN_IDLE_CORES) this.startPool();
+        // decided once per replay (workers that are started stay for the rest of it), as soon as
+        // the idle cores can be told
+        const idle = this.policy.idleCores();
+        if (idle !== undefined) {
+          this.decided = true;
+          if (idle >= AUTO_MIN_IDLE_CORES) this.startPool();
+        }
       }
     }
     const ref = input.ref;
