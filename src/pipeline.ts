@@ -10,8 +10,7 @@ import { bracketedMessageId, parseMessageIdList } from './message-id.js';
 import { parseMail } from './parse/parse.js';
 import type { MappedPayload } from './schema/entity.js';
 import type { MailInput } from './sources/types.js';
-import { threadInputOf } from './thread/steps.js';
-import type { ThreadInput } from './thread/thread.js';
+import { type ThreadInput, threadInputOf } from './thread/thread.js';
 import type { Classification, Decision, MailFile, ParsedMail, ThreadDecision } from './types.js';
 
 /** What became of one mail; the daemon (src/daemon/types.ts) and the live step report the same words. */

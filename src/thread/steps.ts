@@ -2,11 +2,14 @@ import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { openMessageIndex } from '../state/open.js';
 import type { PostgresConfig } from '../state/postgres/config-schema.js';
 import type { MessageIndex } from '../state/store.js';
-import type { Classification, Decision, ParsedMail, ThreadDecision } from '../types.js';
+import type { Decision, ThreadDecision } from '../types.js';
 import type { ThreadConfig } from './config-schema.js';
 import { isDuplicate, recordThreaded } from './recorder.js';
 import { createResolver, type ThreadApi } from './resolver.js';
 import { type ThreadInput, threadMail } from './thread.js';
+
+/** Re-exported for the callers that open the steps (bench/stages.ts); it lives with ThreadInput. */
+export { threadInputOf } from './thread.js';
 
 /** The pipeline's threading steps (src/pipeline.ts PipelineContext: thread, isDuplicate, record). */
 export interface ThreadingSteps {
@@ -20,25 +23,6 @@ export interface ThreadingSteps {
     result: { ticketId?: number; entityId?: number } | undefined,
   ): Promise<void>;
   close(): Promise<void>;
-}
-
-/** The mail fields threading reads (plain data: built where the mail is parsed, maybe a worker). */
-export function threadInputOf(
-  mail: ParsedMail,
-  classification: Classification,
-  messageId: string,
-): ThreadInput {
-  return {
-    messageId,
-    subject: mail.subject,
-    kind: classification.kind,
-    ...(mail.inReplyTo === undefined ? {} : { inReplyTo: mail.inReplyTo }),
-    ...(mail.references === undefined ? {} : { references: mail.references }),
-    ...(mail.from?.address ? { from: mail.from.address } : {}),
-    ...(classification.bounce?.originalMessageId
-      ? { bounceOriginalMessageId: classification.bounce.originalMessageId }
-      : {}),
-  };
 }
 
 export interface ThreadingStepsOptions {

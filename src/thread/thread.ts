@@ -1,5 +1,5 @@
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import type { MailKind, MatchedBy, ThreadDecision } from '../types.js';
+import type { Classification, MailKind, MatchedBy, ParsedMail, ThreadDecision } from '../types.js';
 import type { ThreadConfig } from './config-schema.js';
 import { bracketedMessageId, parseMessageIdList } from '../message-id.js';
 import type { KnownMessage, LookupBudget, ThreadResolver } from './resolver.js';
@@ -251,5 +251,24 @@ export async function threadMail(
     ...found,
     candidates: ctx.candidates,
     ...(ctx.rejected.length > 0 ? { rejected: ctx.rejected } : {}),
+  };
+}
+
+/** The mail fields threading reads (plain data: built where the mail is parsed, maybe a worker). */
+export function threadInputOf(
+  mail: ParsedMail,
+  classification: Classification,
+  messageId: string,
+): ThreadInput {
+  return {
+    messageId,
+    subject: mail.subject,
+    kind: classification.kind,
+    ...(mail.inReplyTo === undefined ? {} : { inReplyTo: mail.inReplyTo }),
+    ...(mail.references === undefined ? {} : { references: mail.references }),
+    ...(mail.from?.address ? { from: mail.from.address } : {}),
+    ...(classification.bounce?.originalMessageId
+      ? { bounceOriginalMessageId: classification.bounce.originalMessageId }
+      : {}),
   };
 }
