@@ -26,7 +26,7 @@ export type Jobs = number | 'auto';
  *
  * 40, not 100 (sixth session, docs/benchmarks.md): with V8's batch interrupt budget
  * (src/core/v8-batch.ts) the first 100 mails took about 0.9 s on one thread; starting after 40
- * was faster in 10 of 12 alternated pairs on the bench corpus (mean wall -7 %, CPU -6 %) and its
+ * was faster in 10 of 12 alternated pairs on the bench corpus (mean wall -7 %, CPU -4 to -6 %) and its
  * peak RSS no higher. A replay of 40 mails is over in about half a second, before a worker pays.
  */
 export const AUTO_JOBS_MIN_MAILS = 40;
