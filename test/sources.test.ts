@@ -1,4 +1,6 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -132,6 +134,27 @@ describe('replay sources', () => {
       );
       expect(Buffer.concat(whole).toString()).toBe(`From the body\n${big}\n`);
     });
+
+    it('does not block the thread opening a FIFO among the files: it streams once a writer comes', async () => {
+      const fifo = join(dir, 'fifo.eml');
+      execFileSync('mkfifo', [fifo]);
+      // Nothing writes to the FIFO yet, so a blocking open would never return: tried first in a
+      // child process with a timeout, so that a regression fails here instead of hanging the run.
+      const openRefJs = new URL('../dist/sources/open-ref.js', import.meta.url).href;
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(openRefJs)}); m.openRef({ type: 'file', path: ${JSON.stringify(fifo)} }); console.log('returned'); process.exit(0);`,
+        ],
+        { encoding: 'utf8', timeout: 10_000 },
+      );
+      expect(child.stdout.trim()).toBe('returned');
+      const stream = fileInput(fifo).open();
+      const [got] = await Promise.all([chunks(stream), writeFile(fifo, mail(7))]);
+      expect(Buffer.concat(got).toString()).toBe(mail(7));
+    }, 30_000);
 
     it('reports a vanished file or a directory as the stream error a ReadStream gives', async () => {
       const gone = join(dir, 'gone.eml');

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { FromUnquote } from './from-unquote.js';
 import type { SourceRef } from './types.js';
@@ -7,11 +7,11 @@ import type { SourceRef } from './types.js';
  * Stored mail up to this size is read whole, with synchronous calls, into one chunk; bigger mail
  * streams. A ReadStream costs an open, a read per 64 KiB, a read that finds the end and a close, each
  * a round trip through libuv's thread pool that wakes two threads: over the benchmark corpus's 1,997
- * small files that was 480 to 650 ms of CPU against 36 to 47 ms for the same files read whole
- * (node /tmp/rd.mjs, docs/benchmarks.md, "sixth session"), and the profiles charged 0.64 s of the
- * worker's 4.0 s to open, read and close. 1 MiB bounds what a read holds the thread for (about a
- * millisecond from the page cache) and the memory of the mails in flight; 99.8 % of the corpus and
- * most real mail is smaller.
+ * small files that was 480 to 650 ms of CPU against 36 to 47 ms for the same files read whole (one
+ * process reading each file both ways; docs/benchmarks.md, "sixth session"), and the profiles
+ * charged 0.64 s of the worker's 4.0 s to open, read and close. 1 MiB bounds what a read holds the
+ * thread for (about a millisecond from the page cache) and the memory of the mails in flight; 99.8 %
+ * of the corpus and most real mail is smaller.
  */
 export const WHOLE_READ_MAX_BYTES = 1024 * 1024;
 
@@ -31,7 +31,9 @@ export function openRef(ref: SourceRef): Readable {
 function readWhole(path: string, start: number, end?: number): Readable | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    // O_NONBLOCK: a FIFO among a Maildir's files must not block this thread in open (a regular
+    // file ignores the flag); it is not a file, so the ReadStream below takes it, as before
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const stat = fstatSync(fd);
     if (!stat.isFile()) return undefined;
     const stop = Math.min(end ?? stat.size, stat.size);
