@@ -99,16 +99,17 @@ interface Threading {
 async function loadThreading(stateDir: string): Promise<Threading | string> {
   try {
     const steps = await import('../src/thread/steps.js');
+    const { threadInputOf } = await import('../src/thread/thread.js');
     const cfgMod = await import('../src/thread/config-schema.js');
     const s = steps.createThreadingSteps({
       stateDir,
       dryRun: true,
       config: cfgMod.threadConfigSchema.parse({}),
     });
-    let last: ReturnType<typeof steps.threadInputOf> | undefined;
+    let last: ReturnType<typeof threadInputOf> | undefined;
     return {
       thread: (mail, c, messageId) => {
-        last = steps.threadInputOf(mail, c, messageId);
+        last = threadInputOf(mail, c, messageId);
         return s.thread(last);
       },
       record: (mapped) => (last ? s.record(last, mapped, undefined) : Promise.resolve()),

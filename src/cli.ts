@@ -41,17 +41,19 @@ async function runPreflight(argv: string[]): Promise<number | undefined> {
   return undefined;
 }
 
+/** A batch command (replay, preview): V8 tuned for it before its modules load (src/core/v8-batch.ts). */
+function batch(command: Command): Command {
+  return async (argv) => {
+    (await import('./core/v8-batch.js')).tuneV8ForBatch();
+    return command(argv);
+  };
+}
+
 // Commands load their modules on first use: a dry-run replay never loads imapflow, undici or the
 // sandbox, which saves start-up time and ~40 MB of RSS (measured by `npm run bench`).
 const commands: Record<string, Command> = {
-  replay: async (argv) => {
-    (await import('./core/v8-batch.js')).tuneV8ForBatch();
-    return (await import('./commands/replay.js')).replayCommand(argv);
-  },
-  preview: async (argv) => {
-    (await import('./core/v8-batch.js')).tuneV8ForBatch();
-    return (await import('./commands/preview.js')).previewCommand(argv);
-  },
+  replay: batch(async (argv) => (await import('./commands/replay.js')).replayCommand(argv)),
+  preview: batch(async (argv) => (await import('./commands/preview.js')).previewCommand(argv)),
   run: async (argv) => {
     const failed = await runPreflight(argv);
     if (failed !== undefined) return failed;

@@ -13,8 +13,8 @@ import type { MessageIndex } from '../src/state/store.js';
 import { threadConfigSchema } from '../src/thread/config-schema.js';
 import { isDuplicate, recordThreaded } from '../src/thread/recorder.js';
 import { createResolver } from '../src/thread/resolver.js';
-import { createThreadingSteps, threadInputOf } from '../src/thread/steps.js';
-import { type ThreadInput, threadMail } from '../src/thread/thread.js';
+import { createThreadingSteps } from '../src/thread/steps.js';
+import { type ThreadInput, threadInputOf, threadMail } from '../src/thread/thread.js';
 import type { ThreadDecision } from '../src/types.js';
 import { type GeneratedMail, generateMailbox, shuffled } from './helpers/conversations.js';
 

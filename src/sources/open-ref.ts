@@ -46,7 +46,7 @@ function readWhole(path: string, start: number, end?: number): Readable | undefi
       if (n === 0) break; // the file shrank since fstat: what is there is the mail
       got += n;
     }
-    const bytes = got === length ? buf : buf.subarray(0, got);
+    const bytes = buf.subarray(0, got);
     return new Readable({
       read() {
         if (bytes.length > 0) this.push(bytes);

@@ -8,9 +8,6 @@ import { isDuplicate, recordThreaded } from './recorder.js';
 import { createResolver, type ThreadApi } from './resolver.js';
 import { type ThreadInput, threadMail } from './thread.js';
 
-/** Re-exported for the callers that open the steps (bench/stages.ts); it lives with ThreadInput. */
-export { threadInputOf } from './thread.js';
-
 /** The pipeline's threading steps (src/pipeline.ts PipelineContext: thread, isDuplicate, record). */
 export interface ThreadingSteps {
   index: MessageIndex;
