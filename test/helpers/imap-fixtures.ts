@@ -68,18 +68,32 @@ export class Appender {
     const r = await this.client.append(folder, raw);
     if (!r) throw new Error('APPEND failed');
   }
-  /** Flags of every message in a folder, by Message-Id. */
+  /**
+   * Flags of every message in a folder, by Message-Id.
+   *
+   * imapflow yields every untagged FETCH that arrives during the command, and Dovecot sends one,
+   * unasked, when another session (the daemon) changes a message's flags (RFC 3501 7.4.2, 5.2).
+   * Such a row has FLAGS and no ENVELOPE. Counting it as a message of its own made "13 mails
+   * \Seen" true while the 13th was still unread (a CI failure of daemon-e2e, reproduced under
+   * load). Rows are merged per sequence number instead, the later FLAGS winning: RFC 3501 7.4.2
+   * makes each FLAGS item the message's whole current set.
+   */
   async flags(folder = 'INBOX'): Promise<Map<string, Set<string>>> {
     const lock = await this.client.getMailboxLock(folder);
     try {
       await this.client.noop(); // take in EXPUNGEs caused by other sessions
-      const out = new Map<string, Set<string>>();
+      const bySeq = new Map<number, { messageId?: string; flags: Set<string> }>();
       const box = this.client.mailbox;
       if (box && box.exists > 0) {
         for await (const m of this.client.fetch('1:*', { envelope: true, flags: true })) {
-          out.set(m.envelope?.messageId ?? `uid-${m.uid}`, m.flags ?? new Set());
+          const row = bySeq.get(m.seq) ?? { flags: new Set<string>() };
+          if (m.envelope) row.messageId = m.envelope.messageId ?? `uid-${m.uid}`;
+          if (m.flags) row.flags = m.flags;
+          bySeq.set(m.seq, row);
         }
       }
+      const out = new Map<string, Set<string>>();
+      for (const { messageId, flags } of bySeq.values()) if (messageId) out.set(messageId, flags);
       return out;
     } finally {
       lock.release();
