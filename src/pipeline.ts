@@ -133,19 +133,23 @@ export async function prepareStream(
 export interface ParsedResult {
   source: string;
   mail: ParsedMail;
-  classification: Classification;
+  /** Absent when the parsing thread left classifying to prepareParsed (parseStream's `classify`). */
+  classification?: Classification;
   /** Where the attachments sink spools this mail's files (live mode), removed if the mail fails. */
   spoolDir?: string;
 }
 
 /**
  * The first half of prepareStream: parse (the mail's files go to the attachments sink as it
- * streams), then classify, which reads only the parsed mail.
+ * streams), then classify, which reads only the parsed mail. `classify: false` leaves classifying
+ * to prepareParsed: a worker that only parses hands it to the main thread, which waited for the
+ * worker (src/parallel/preparer.ts, "split stages").
  */
 export async function parseStream(
   source: string,
   stream: Readable,
   steps: PrepareSteps,
+  { classify = true }: { classify?: boolean } = {},
 ): Promise<ParsedResult | MailResult> {
   const att = steps.attachments;
   const sink = att && att.config.mode === 'upload' ? new MailFileSink(att.config, att.spoolRoot) : undefined;
@@ -167,7 +171,12 @@ export async function parseStream(
   }
   const spoolDir = sink?.spoolDir;
   try {
-    return { source, mail, classification: steps.classify(mail), ...(spoolDir ? { spoolDir } : {}) };
+    return {
+      source,
+      mail,
+      ...(classify ? { classification: steps.classify(mail) } : {}),
+      ...(spoolDir ? { spoolDir } : {}),
+    };
   } catch (err) {
     return prepareFailed(source, err, spoolDir);
   }
@@ -182,6 +191,7 @@ export function prepareParsed(
   steps: PrepareSteps,
 ): PreparedResult | MailResult {
   try {
+    classification ??= steps.classify(mail);
     const prepared = prepareMail(mail, classification, steps.mapping);
     // A mail without files keeps the decision it always had (no empty list in every record).
     if (mail.files && mail.files.length > 0) {

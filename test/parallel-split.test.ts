@@ -88,7 +88,8 @@ describe('--jobs auto splits the work by stage', () => {
       const answers = new Map<string, { parse: Answer; prepare: Answer }>();
       for (const m of MAILS) {
         answers.set(m.source, {
-          parse: await parseStream(m.source, m.open(), ctx),
+          // what a worker answers a parse job: parsed, not classified (the main thread classifies)
+          parse: await parseStream(m.source, m.open(), ctx, { classify: false }),
           prepare: await prepareInput(m, ctx),
         });
       }
@@ -127,6 +128,7 @@ describe('--jobs auto splits the work by stage', () => {
         await turn();
       }
       const out = await Promise.all(results);
+      expect([...answers.values()].some((a) => 'mail' in a.parse && !a.parse.classification)).toBe(true);
       expect(out.map((r) => r.source)).toEqual(MAILS.map((m) => m.source));
       expect(out).toEqual(MAILS.map((m) => answers.get(m.source)!.prepare));
       expect(preparer.preparedByWorkers).toBe(MAILS.length);

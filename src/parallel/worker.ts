@@ -9,8 +9,8 @@ import type { SourceRef } from '../sources/types.js';
 /**
  * A prepare worker: parse -> classify -> prepare (bodies) for stored mail, which it opens itself
  * from a SourceRef so big mail streams here instead of being copied between threads. A `parseOnly`
- * job stops after classify: the main thread prepares the parsed mail (src/parallel/preparer.ts,
- * MAIN_BACKLOG).
+ * job stops after parsing: the main thread classifies and prepares the parsed mail
+ * (src/parallel/preparer.ts, MAIN_BACKLOG).
  */
 const data = workerData as { mapping: MappingOptions; attachments?: PrepareSteps['attachments'] };
 const steps: PrepareSteps = {
@@ -20,8 +20,10 @@ const steps: PrepareSteps = {
 };
 
 parentPort!.on('message', (job: { id: number; source: string; ref: SourceRef; parseOnly?: boolean }) => {
-  const step = job.parseOnly ? parseStream : prepareStream;
-  step(job.source, openRef(job.ref), steps).then(
+  const run = job.parseOnly
+    ? parseStream(job.source, openRef(job.ref), steps, { classify: false })
+    : prepareStream(job.source, openRef(job.ref), steps);
+  run.then(
     (result) => parentPort!.postMessage({ id: job.id, result }),
     (err: unknown) => parentPort!.postMessage({ id: job.id, error: describeError(err) }),
   );
