@@ -16,6 +16,7 @@ import {
   type AutoPolicy,
   IN_FLIGHT_PER_WORKER,
   MAIN_BACKLOG,
+  MAIN_KEEPS_UP_WITH,
   Preparer,
   type PrepareWorkers,
 } from '../src/parallel/preparer.js';
@@ -70,7 +71,11 @@ async function microtasks(): Promise<void> {
 /** Let one turn of the event loop pass (setImmediate callbacks run). */
 const turn = () => new Promise((r) => setTimeout(r, 0));
 
-const idle: AutoPolicy = { minMails: 0, idleCores: () => 2 };
+/** Three cores: two workers, more than the main thread keeps up with (MAIN_KEEPS_UP_WITH). */
+const POOL = 2;
+const idle: AutoPolicy = { minMails: 0, idleCores: () => 2, workers: POOL + 1 };
+/** Two cores: one worker, whose parsing the main thread keeps up with. */
+const idleOneWorker: AutoPolicy = { minMails: 0, idleCores: () => 2, workers: 2 };
 
 async function withContext(fn: (ctx: PipelineContext) => Promise<void>): Promise<void> {
   const config = { ...defaultConfig(), stateDir: mkdtempSync(join(tmpdir(), 'm2t-split-')) };
@@ -83,16 +88,23 @@ async function withContext(fn: (ctx: PipelineContext) => Promise<void>): Promise
 }
 
 describe('--jobs auto splits the work by stage', () => {
-  it('sends whole mails to the worker while MAIN_BACKLOG parsed mails wait here, parse-only again once they are prepared', async () => {
+  /** Every fixture's answers, as a worker would send them: parse jobs unfinished, prepare jobs whole. */
+  async function answersFor(ctx: PipelineContext) {
+    const answers = new Map<string, { parse: Answer; prepare: Answer }>();
+    for (const m of MAILS) {
+      answers.set(m.source, {
+        // what a worker answers a parse job: parsed, not classified (the main thread classifies)
+        parse: await parseStream(m.source, m.open(), ctx, { classify: false }),
+        prepare: await prepareInput(m, ctx),
+      });
+    }
+    return answers;
+  }
+
+  it('sends whole mails to the workers while MAIN_BACKLOG parsed mails per worker wait here, parse-only again once they are prepared', async () => {
+    expect(POOL).toBeGreaterThan(MAIN_KEEPS_UP_WITH);
     await withContext(async (ctx) => {
-      const answers = new Map<string, { parse: Answer; prepare: Answer }>();
-      for (const m of MAILS) {
-        answers.set(m.source, {
-          // what a worker answers a parse job: parsed, not classified (the main thread classifies)
-          parse: await parseStream(m.source, m.open(), ctx, { classify: false }),
-          prepare: await prepareInput(m, ctx),
-        });
-      }
+      const answers = await answersFor(ctx);
       let pool: HeldPool | undefined;
       const preparer = new Preparer('auto', ctx, idle, async () => {
         pool = new HeldPool(answers);
@@ -101,28 +113,30 @@ describe('--jobs auto splits the work by stage', () => {
       const results = MAILS.map((m) => preparer.prepare(m));
       await turn();
       const held = pool!;
-      // nothing waits here yet: the worker's first mails are parsed only
-      expect(held.jobs.map((j) => j.kind)).toEqual(Array(IN_FLIGHT_PER_WORKER).fill('parse'));
+      const inFlight = IN_FLIGHT_PER_WORKER * POOL;
+      const backlog = MAIN_BACKLOG * POOL;
+      // nothing waits here yet: the workers' first mails are parsed only
+      expect(held.jobs.map((j) => j.kind)).toEqual(Array(inFlight).fill('parse'));
 
       // Parse answers arrive one after another while this thread has no turn to prepare them: each
       // frees a worker slot, refilled at once; from the answer that finds MAIN_BACKLOG parsed mails
-      // waiting here (one worker), the worker gets whole mails.
-      for (let i = 0; i <= MAIN_BACKLOG; i++) {
+      // per worker waiting here, the workers get whole mails.
+      for (let i = 0; i <= backlog; i++) {
         held.jobs[i]!.release();
         await microtasks();
       }
-      const refills = held.jobs.slice(IN_FLIGHT_PER_WORKER).map((j) => j.kind);
-      expect(refills).toEqual([...Array(MAIN_BACKLOG).fill('parse'), 'prepare']);
+      const refills = held.jobs.slice(inFlight).map((j) => j.kind);
+      expect(refills).toEqual([...Array(backlog).fill('parse'), 'prepare']);
 
-      // this thread prepares what waits (one mail per turn), then the worker parses again
-      for (let i = 0; i <= MAIN_BACKLOG + 1; i++) await turn();
-      held.jobs[MAIN_BACKLOG + 1]!.release();
+      // this thread prepares what waits (one mail per turn), then the workers parse again
+      for (let i = 0; i <= backlog + 1; i++) await turn();
+      held.jobs[backlog + 1]!.release();
       await microtasks();
       expect(held.jobs.at(-1)!.kind).toBe('parse');
 
       // every mail is answered, in its own order, as a prepared result (or a quarantine), the same
       // as in-process
-      for (let released = MAIN_BACKLOG + 2; released < MAILS.length; released++) {
+      for (let released = backlog + 2; released < MAILS.length; released++) {
         while (held.jobs.length <= released) await turn();
         held.jobs[released]!.release();
         await turn();
@@ -133,6 +147,38 @@ describe('--jobs auto splits the work by stage', () => {
       expect(out).toEqual(MAILS.map((m) => answers.get(m.source)!.prepare));
       expect(preparer.preparedByWorkers).toBe(MAILS.length);
       expect(preparer.parsedByWorkers).toBe(held.jobs.filter((j) => j.kind === 'parse').length);
+      await preparer.close();
+    });
+  });
+
+  it('with one worker, this thread prepares everything it parses, however many parsed mails wait', async () => {
+    await withContext(async (ctx) => {
+      const answers = await answersFor(ctx);
+      let pool: HeldPool | undefined;
+      const preparer = new Preparer('auto', ctx, idleOneWorker, async () => {
+        pool = new HeldPool(answers);
+        return pool;
+      });
+      const results = MAILS.map((m) => preparer.prepare(m));
+      await turn();
+      const held = pool!;
+      // Far more than MAIN_BACKLOG answers arrive with no turn for this thread in between: the
+      // worker still only parses.
+      const burst = Math.min(MAILS.length, 3 * MAIN_BACKLOG);
+      for (let i = 0; i < burst; i++) {
+        held.jobs[i]!.release();
+        await microtasks();
+      }
+      expect(held.jobs.length).toBeGreaterThan(MAIN_BACKLOG + IN_FLIGHT_PER_WORKER);
+      expect(held.jobs.every((j) => j.kind === 'parse')).toBe(true);
+      for (let released = burst; released < MAILS.length; released++) {
+        while (held.jobs.length <= released) await turn();
+        held.jobs[released]!.release();
+        await turn();
+      }
+      const out = await Promise.all(results);
+      expect(out).toEqual(MAILS.map((m) => answers.get(m.source)!.prepare));
+      expect(preparer.parsedByWorkers).toBe(MAILS.length);
       await preparer.close();
     });
   });

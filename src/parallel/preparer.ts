@@ -33,6 +33,8 @@ export const AUTO_JOBS_MIN_MAILS = 40;
 
 export interface AutoPolicy {
   minMails: number;
+  /** Worker threads to start once decided (default: autoWorkers(), one per core). */
+  workers?: number;
   /**
    * Cores nobody is using right now (this replay's own thread counts as using one), or undefined
    * when too little time has passed to tell: the Preparer then asks again at the next mail.
@@ -127,7 +129,7 @@ export const IN_FLIGHT_PER_WORKER = 8;
  *
  * When the main thread falls behind, with MAIN_BACKLOG parsed mails per worker waiting for it, the
  * next mails go to the workers whole, so that with many cores the main thread does not hold the
- * workers back. Parse results arrive in bursts (a worker finishes several small mails while this
+ * workers back (with more than MAIN_KEEPS_UP_WITH workers: one cannot outrun it). Parse results arrive in bursts (a worker finishes several small mails while this
  * thread runs the ordered stage), so the threshold is two workers' worth of mails in flight: with
  * 2 (the first version) the 2-core machine's worker got 40 % of its mails whole while the main
  * thread sat idle for 30 % of the run. Measured (docs/benchmarks.md, "issue 15, third session"),
@@ -138,6 +140,19 @@ export const IN_FLIGHT_PER_WORKER = 8;
  * peak RSS.
  */
 export const MAIN_BACKLOG = 2 * IN_FLIGHT_PER_WORKER;
+
+/**
+ * Workers whose parsing this thread keeps up with, however many parsed mails wait: it never hands
+ * them whole mails. This thread's share of a mail (classify, bodies, mapping, the ordered stage) is
+ * about 1.0 ms of CPU on the benchmark corpus against 1.4 ms for the worker's parse (the per-stage
+ * table), so with one worker a backlog is a burst that drains, not a trend; a whole mail handed over
+ * in a burst made the worker run the sanitizer too, and both heaps compile and collect for it. The
+ * 2-core benchmark machine's one worker got 14 to 19 % of its mails whole at MAIN_BACKLOG; with none
+ * (seventh session, docs/benchmarks.md): 12 alternated pairs, 8 faster, mean wall 5.10 s against
+ * 5.54 s, CPU 8.33 s against 9.32 s; a second batch of 10 rotated triples gave 5.33 s / 8.71 s
+ * against 5.65 s / 9.62 s (and a threshold of 32: 5.34 s / 9.09 s). Two workers would outrun it.
+ */
+export const MAIN_KEEPS_UP_WITH = 1;
 
 /** Mails parsed at once in-process: interleaving more only adds memory on one thread. */
 export const WINDOW_IN_PROCESS = 4;
@@ -201,7 +216,7 @@ export class Preparer {
     // and workers only added CPU. Measured on the bench's live drain (200 mails, 50 ms per request,
     // idle 2-core machine, docs/benchmarks.md): with two workers 42-45 ms of CPU per mail and 3.9x
     // the one-at-a-time rate, in-process 16-18 ms and 5.3x. `--jobs N` still starts N workers.
-    this.workers = jobs === 'auto' ? (ctx.apply ? 1 : autoWorkers()) : jobs;
+    this.workers = jobs === 'auto' ? (ctx.apply ? 1 : (policy.workers ?? autoWorkers())) : jobs;
   }
 
   /** Mails in flight before the oldest must be completed. */
@@ -241,9 +256,12 @@ export class Preparer {
       this.preparedByWorkers++;
       this.peakAtWorkers = Math.max(this.peakAtWorkers, this.poolPending);
       // Split stages: the workers only parse while this thread keeps up with preparing what they
-      // parsed; once MAIN_BACKLOG parsed mails per worker wait here, they prepare whole mails.
+      // parsed; once MAIN_BACKLOG parsed mails per worker wait here, they prepare whole mails,
+      // unless there are too few of them to outrun this thread (MAIN_KEEPS_UP_WITH).
       // (auto only: `--jobs N` workers prepare whole mails)
-      const parseOnly = this.auto && this.parsed.length < MAIN_BACKLOG * this.poolSize;
+      const parseOnly =
+        this.auto &&
+        (this.poolSize <= MAIN_KEEPS_UP_WITH || this.parsed.length < MAIN_BACKLOG * this.poolSize);
       if (parseOnly) this.parsedByWorkers++;
       this.pool!.then(
         (pool): Promise<PreparedResult | ParsedResult | MailResult> =>
