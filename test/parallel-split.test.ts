@@ -18,6 +18,7 @@ import {
   MAIN_BACKLOG,
   MAIN_KEEPS_UP_WITH,
   Preparer,
+  WINDOW_IN_PROCESS,
   type PrepareWorkers,
 } from '../src/parallel/preparer.js';
 import { fileInput } from '../src/sources/files.js';
@@ -71,11 +72,20 @@ async function microtasks(): Promise<void> {
 /** Let one turn of the event loop pass (setImmediate callbacks run). */
 const turn = () => new Promise((r) => setTimeout(r, 0));
 
-/** Three cores: two workers, more than the main thread keeps up with (MAIN_KEEPS_UP_WITH). */
+/**
+ * Three cores: two workers, more than the main thread keeps up with (MAIN_KEEPS_UP_WITH). These
+ * tests hold the workers' answers, so the workers are taken as started: nothing is prepared here
+ * while they start (the last test covers that).
+ */
 const POOL = 2;
-const idle: AutoPolicy = { minMails: 0, idleCores: () => 2, workers: POOL + 1 };
+const idle: AutoPolicy = {
+  minMails: 0,
+  idleCores: () => 2,
+  workers: POOL + 1,
+  prepareWhileWorkersStart: false,
+};
 /** Two cores: one worker, whose parsing the main thread keeps up with. */
-const idleOneWorker: AutoPolicy = { minMails: 0, idleCores: () => 2, workers: 2 };
+const idleOneWorker: AutoPolicy = { ...idle, workers: 2 };
 
 async function withContext(fn: (ctx: PipelineContext) => Promise<void>): Promise<void> {
   const config = { ...defaultConfig(), stateDir: mkdtempSync(join(tmpdir(), 'm2t-split-')) };
@@ -179,6 +189,51 @@ describe('--jobs auto splits the work by stage', () => {
       const out = await Promise.all(results);
       expect(out).toEqual(MAILS.map((m) => answers.get(m.source)!.prepare));
       expect(preparer.parsedByWorkers).toBe(MAILS.length);
+      await preparer.close();
+    });
+  });
+
+  it('prepares queued mails here while the worker starts, and none once it has answered', async () => {
+    await withContext(async (ctx) => {
+      const answers = await answersFor(ctx);
+      let pool: HeldPool | undefined;
+      const preparer = new Preparer(
+        'auto',
+        ctx,
+        { ...idleOneWorker, prepareWhileWorkersStart: true },
+        async () => {
+          pool = new HeldPool(answers);
+          return pool;
+        },
+      );
+      const settled = new Set<number>();
+      const results = MAILS.map((m, i) => preparer.prepare(m).finally(() => settled.add(i)));
+      // The worker has not answered (it is loading): its first mails wait for it, the next ones are
+      // prepared here, oldest first, a few at a time.
+      for (let i = 0; i < 20 && settled.size < WINDOW_IN_PROCESS + 1; i++) await turn();
+      const held = pool!;
+      expect(held.jobs.length).toBe(IN_FLIGHT_PER_WORKER);
+      expect(settled.size).toBeGreaterThan(WINDOW_IN_PROCESS);
+      expect([...settled].every((i) => i >= IN_FLIGHT_PER_WORKER)).toBe(true);
+      // Once it answers, the rest goes to it as its slots free.
+      held.jobs[0]!.release();
+      await microtasks();
+      const cold = preparer.preparedWhileCold;
+      for (let i = 0; i < 5; i++) await turn();
+      expect(preparer.preparedWhileCold).toBe(cold);
+      for (
+        let released = 1;
+        released < held.jobs.length || held.jobs.length < MAILS.length - cold;
+        released++
+      ) {
+        while (held.jobs.length <= released) await turn();
+        held.jobs[released]!.release();
+        await turn();
+      }
+      const out = await Promise.all(results);
+      expect(out).toEqual(MAILS.map((m) => answers.get(m.source)!.prepare));
+      expect(cold).toBeGreaterThan(0);
+      expect(preparer.preparedByWorkers + cold).toBe(MAILS.length);
       await preparer.close();
     });
   });

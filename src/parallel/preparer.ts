@@ -35,6 +35,8 @@ export interface AutoPolicy {
   minMails: number;
   /** Worker threads to start once decided (default: autoWorkers(), one per core). */
   workers?: number;
+  /** Whether this thread prepares queued mails while the workers start (stealCold; default true). */
+  prepareWhileWorkersStart?: boolean;
   /**
    * Cores nobody is using right now (this replay's own thread counts as using one), or undefined
    * when too little time has passed to tell: the Preparer then asks again at the next mail.
@@ -195,12 +197,17 @@ export class Preparer {
    */
   preparedByWorkers = 0;
   parsedByWorkers = 0;
+  /** Mails this thread prepared itself while the workers started (stealCold; tests, bench). */
+  preparedWhileCold = 0;
   /** The most mails the workers were preparing at once (tests, bench). */
   peakAtWorkers = 0;
   private readonly workers: number;
   private readonly auto: boolean;
 
   private decided = false;
+  /** A worker has answered: until then, this thread prepares queued mails itself (stealCold). */
+  private warm: boolean;
+  private stealing = 0;
 
   constructor(
     jobs: Jobs,
@@ -212,6 +219,7 @@ export class Preparer {
     ) => Promise<PrepareWorkers> = workerPool,
   ) {
     this.auto = jobs === 'auto';
+    this.warm = !this.auto || policy.prepareWhileWorkersStart === false;
     // Live, `auto` prepares in-process: the API's latency, not this thread, bounds a live replay,
     // and workers only added CPU. Measured on the bench's live drain (200 mails, 50 ms per request,
     // idle 2-core machine, docs/benchmarks.md): with two workers 42-45 ms of CPU per mail and 3.9x
@@ -245,7 +253,32 @@ export class Preparer {
     return new Promise((resolve, reject) => {
       this.queue.push({ input: { ...input, ref }, resolve, reject });
       this.pump();
+      this.stealCold();
     });
+  }
+
+  /**
+   * While the workers start, this thread prepares the oldest queued mails itself, WINDOW_IN_PROCESS
+   * at a time, until a worker has answered (`warm`). A worker takes about 0.3 to 0.6 s to load its
+   * modules and parse its first mail; this thread, its code already optimised by the first
+   * AUTO_JOBS_MIN_MAILS mails, sat idle meanwhile, and since it also prepares what the workers parse
+   * (MAIN_KEEPS_UP_WITH), its time is the replay's. Measured (seventh session, docs/benchmarks.md),
+   * two batches of 10 alternated pairs on the bench corpus: 8 and 7 faster, mean wall 5.18 s against
+   * 5.37 s and 4.54 s against 4.90 s, CPU the same. Later, stealing made the replay slower (sixth
+   * session: the main thread parsing beside a warm worker cost more CPU than it saved).
+   */
+  private stealCold(): void {
+    while (!this.warm && this.stealing < WINDOW_IN_PROCESS && this.queue.length > 0) {
+      const { input, resolve, reject } = this.queue.shift()!;
+      this.stealing++;
+      this.preparedWhileCold++;
+      prepareInput(input, this.ctx)
+        .finally(() => {
+          this.stealing--;
+          this.stealCold();
+        })
+        .then(resolve, reject);
+    }
   }
 
   /** Hand queued mails, oldest first, to the workers while they have room. */
@@ -269,6 +302,7 @@ export class Preparer {
       )
         .finally(() => {
           this.poolPending--;
+          this.warm = true;
           this.pump();
         })
         .then((r) => ('mail' in r ? this.prepareHere(r) : r))
