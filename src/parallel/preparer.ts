@@ -121,9 +121,11 @@ export const IN_FLIGHT_PER_WORKER = 8;
  * `auto` splits each mail's work between the threads by stage: the workers parse (mailparser, the
  * attachments sink), the main thread classifies and prepares the bodies and payloads of what they
  * parsed (sanitizer, reply splitter, mapping), beside the ordered stage (threading, output).
- * Classifying moved here in the seventh session (docs/benchmarks.md): the worker was the busier
- * thread (0.25 s idle of 5.5 s in a profile, the main thread 1.4 s), and classify is about 0.4 s
- * of its CPU; 8 of 11 alternated pairs were faster, mean wall -3.5 %. Each V8
+ * Classifying moved here in the seventh session (docs/benchmarks.md), when the worker was the busier
+ * thread (0.25 s idle of 5.5 s in a profile, the main thread 1.4 s): 8 of 11 alternated pairs were
+ * faster, mean wall -3.5 %. Once this thread prepared everything one worker parses
+ * (MAIN_KEEPS_UP_WITH), where classify runs made no difference (20 pairs: 5.37 s here, 5.39 s in the
+ * worker); it stays here, which keeps the worker's message to what it parsed. Each V8
  * heap then optimises only its own stage's code: on the benchmark corpus a replay's first 2,000
  * mails cost about 4 s more CPU than the next 2,000 of the same kind in the same process (V8
  * interpreting, profiling and compiling the hot code), and with whole mails on both threads both
@@ -131,8 +133,9 @@ export const IN_FLIGHT_PER_WORKER = 8;
  *
  * When the main thread falls behind, with MAIN_BACKLOG parsed mails per worker waiting for it, the
  * next mails go to the workers whole, so that with many cores the main thread does not hold the
- * workers back (with more than MAIN_KEEPS_UP_WITH workers: one cannot outrun it). Parse results arrive in bursts (a worker finishes several small mails while this
- * thread runs the ordered stage), so the threshold is two workers' worth of mails in flight: with
+ * workers back (with more than MAIN_KEEPS_UP_WITH workers: one cannot outrun it). Parse results
+ * arrive in bursts (a worker finishes several small mails while this thread runs the ordered
+ * stage), so the threshold is two workers' worth of mails in flight: with
  * 2 (the first version) the 2-core machine's worker got 40 % of its mails whole while the main
  * thread sat idle for 30 % of the run. Measured (docs/benchmarks.md, "issue 15, third session"),
  * three alternated runs each: threshold 2: 11.6-15.3 s wall, 18.7-22.1 s CPU; 16: 10.9-12.7 s,
