@@ -98,7 +98,7 @@ async function withContext(fn: (ctx: PipelineContext) => Promise<void>): Promise
 }
 
 describe('--jobs auto splits the work by stage', () => {
-  /** Every fixture's answers, as a worker would send them: parse jobs unfinished, prepare jobs whole. */
+  /** Every fixture's answers, as a worker would send them: parse jobs parsed, prepare jobs whole. */
   async function answersFor(ctx: PipelineContext) {
     const answers = new Map<string, { parse: Answer; prepare: Answer }>();
     for (const m of MAILS) {
@@ -111,18 +111,37 @@ describe('--jobs auto splits the work by stage', () => {
     return answers;
   }
 
+  /** A Preparer whose workers are a HeldPool over `answers` (created when it starts them). */
+  function heldPreparer(
+    ctx: PipelineContext,
+    answers: Map<string, { parse: Answer; prepare: Answer }>,
+    policy: AutoPolicy,
+  ) {
+    let pool: HeldPool | undefined;
+    const preparer = new Preparer('auto', ctx, policy, async () => {
+      pool = new HeldPool(answers);
+      return pool;
+    });
+    return { preparer, held: () => pool! };
+  }
+
+  /** Release the jobs from `from` until `count` were posted and released, a turn after each. */
+  async function releaseUntil(held: HeldPool, from: number, count: number): Promise<void> {
+    for (let released = from; released < count; released++) {
+      while (held.jobs.length <= released) await turn();
+      held.jobs[released]!.release();
+      await turn();
+    }
+  }
+
   it('sends whole mails to the workers while MAIN_BACKLOG parsed mails per worker wait here, parse-only again once they are prepared', async () => {
     expect(POOL).toBeGreaterThan(MAIN_KEEPS_UP_WITH);
     await withContext(async (ctx) => {
       const answers = await answersFor(ctx);
-      let pool: HeldPool | undefined;
-      const preparer = new Preparer('auto', ctx, idle, async () => {
-        pool = new HeldPool(answers);
-        return pool;
-      });
+      const { preparer, held: heldPool } = heldPreparer(ctx, answers, idle);
       const results = MAILS.map((m) => preparer.prepare(m));
       await turn();
-      const held = pool!;
+      const held = heldPool();
       const inFlight = IN_FLIGHT_PER_WORKER * POOL;
       const backlog = MAIN_BACKLOG * POOL;
       // nothing waits here yet: the workers' first mails are parsed only
@@ -146,11 +165,7 @@ describe('--jobs auto splits the work by stage', () => {
 
       // every mail is answered, in its own order, as a prepared result (or a quarantine), the same
       // as in-process
-      for (let released = backlog + 2; released < MAILS.length; released++) {
-        while (held.jobs.length <= released) await turn();
-        held.jobs[released]!.release();
-        await turn();
-      }
+      await releaseUntil(held, backlog + 2, MAILS.length);
       const out = await Promise.all(results);
       expect([...answers.values()].some((a) => 'mail' in a.parse && !a.parse.classification)).toBe(true);
       expect(out.map((r) => r.source)).toEqual(MAILS.map((m) => m.source));
@@ -164,14 +179,10 @@ describe('--jobs auto splits the work by stage', () => {
   it('with one worker, this thread prepares everything it parses, however many parsed mails wait', async () => {
     await withContext(async (ctx) => {
       const answers = await answersFor(ctx);
-      let pool: HeldPool | undefined;
-      const preparer = new Preparer('auto', ctx, idleOneWorker, async () => {
-        pool = new HeldPool(answers);
-        return pool;
-      });
+      const { preparer, held: heldPool } = heldPreparer(ctx, answers, idleOneWorker);
       const results = MAILS.map((m) => preparer.prepare(m));
       await turn();
-      const held = pool!;
+      const held = heldPool();
       // Far more than MAIN_BACKLOG answers arrive with no turn for this thread in between: the
       // worker still only parses.
       const burst = Math.min(MAILS.length, 3 * MAIN_BACKLOG);
@@ -181,11 +192,7 @@ describe('--jobs auto splits the work by stage', () => {
       }
       expect(held.jobs.length).toBeGreaterThan(MAIN_BACKLOG + IN_FLIGHT_PER_WORKER);
       expect(held.jobs.every((j) => j.kind === 'parse')).toBe(true);
-      for (let released = burst; released < MAILS.length; released++) {
-        while (held.jobs.length <= released) await turn();
-        held.jobs[released]!.release();
-        await turn();
-      }
+      await releaseUntil(held, burst, MAILS.length);
       const out = await Promise.all(results);
       expect(out).toEqual(MAILS.map((m) => answers.get(m.source)!.prepare));
       expect(preparer.parsedByWorkers).toBe(MAILS.length);
@@ -196,22 +203,16 @@ describe('--jobs auto splits the work by stage', () => {
   it('prepares queued mails here while the worker starts, and none once it has answered', async () => {
     await withContext(async (ctx) => {
       const answers = await answersFor(ctx);
-      let pool: HeldPool | undefined;
-      const preparer = new Preparer(
-        'auto',
-        ctx,
-        { ...idleOneWorker, prepareWhileWorkersStart: true },
-        async () => {
-          pool = new HeldPool(answers);
-          return pool;
-        },
-      );
+      const { preparer, held: heldPool } = heldPreparer(ctx, answers, {
+        ...idleOneWorker,
+        prepareWhileWorkersStart: true,
+      });
       const settled = new Set<number>();
       const results = MAILS.map((m, i) => preparer.prepare(m).finally(() => settled.add(i)));
       // The worker has not answered (it is loading): its first mails wait for it, the next ones are
       // prepared here, oldest first, a few at a time.
       for (let i = 0; i < 20 && settled.size < WINDOW_IN_PROCESS + 1; i++) await turn();
-      const held = pool!;
+      const held = heldPool();
       expect(held.jobs.length).toBe(IN_FLIGHT_PER_WORKER);
       expect(settled.size).toBeGreaterThan(WINDOW_IN_PROCESS);
       expect([...settled].every((i) => i >= IN_FLIGHT_PER_WORKER)).toBe(true);
@@ -221,15 +222,8 @@ describe('--jobs auto splits the work by stage', () => {
       const cold = preparer.preparedWhileCold;
       for (let i = 0; i < 5; i++) await turn();
       expect(preparer.preparedWhileCold).toBe(cold);
-      for (
-        let released = 1;
-        released < held.jobs.length || held.jobs.length < MAILS.length - cold;
-        released++
-      ) {
-        while (held.jobs.length <= released) await turn();
-        held.jobs[released]!.release();
-        await turn();
-      }
+      // the worker gets every mail not prepared here
+      await releaseUntil(held, 1, MAILS.length - cold);
       const out = await Promise.all(results);
       expect(out).toEqual(MAILS.map((m) => answers.get(m.source)!.prepare));
       expect(cold).toBeGreaterThan(0);
