@@ -152,20 +152,23 @@ function evidenceOf(ctx: PlainContext, family: PlainRecogniser<unknown> | undefi
   const systemSender = fromMailSystem(ctx);
   // Delay warnings without a DSN part are reports too (Postfix, Exim, Sendmail, Exchange, Gmail).
   const subject = BOUNCE_SUBJECT.test(ctx.subject) || DELAY_SUBJECT.test(ctx.subject);
-  const wording = FAILURE_WORDING.test(ctx.head) || DELAY_WORDING.test(ctx.head);
+  // Read only where it decides something: most mail is from a person, with no family and no bounce
+  // subject, and never needs the two scans of its whole text (issue 15, eighth session).
+  let wordingFound: boolean | undefined;
+  const wording = () => (wordingFound ??= FAILURE_WORDING.test(ctx.head) || DELAY_WORDING.test(ctx.head));
   const replyish = REPLY_PREFIX.test(ctx.subject) && !subject;
   // A person's reply that quotes a bounce keeps a person's From; only mail systems send bounces.
   const evidence: string[] = [];
   // A Re:/Fwd: subject from a person is a reply or forward even when the rest reads "Returned mail".
   const personal = REPLY_PREFIX.test(ctx.subject) && !systemSender;
-  if (family && (systemSender || subject || wording) && !replyish && !personal)
+  if (family && (systemSender || subject || wording()) && !replyish && !personal)
     evidence.push(`family ${family.name}`);
-  if (systemSender && (subject || wording)) evidence.push(`system sender ${ctx.fromText.trim()}`);
+  if (systemSender && (subject || wording())) evidence.push(`system sender ${ctx.fromText.trim()}`);
   // A list manager passing on (or writing) a failure notice: its bounce subject is the evidence.
   else if (fromListManager(ctx) && subject && !replyish) evidence.push(`list manager ${ctx.fromText.trim()}`);
   if (evidence.length === 0) return null;
   if (subject) evidence.push(`subject "${ctx.subject.slice(0, 80)}"`);
-  if (wording) evidence.push('failure wording');
+  if (wording()) evidence.push('failure wording');
   return evidence;
 }
 
