@@ -133,7 +133,7 @@ export async function replay(
     for await (const result of replayResults(paths, ctx, loop)) {
       summary.add(result);
       options.onResult?.(result);
-      const wait = sink.write(`${JSON.stringify(result)}\n`);
+      const wait = sink.write(JSON.stringify(result));
       if (wait) await wait;
     }
   } finally {
