@@ -1,17 +1,24 @@
 import type { Readable } from 'node:stream';
 import { attachmentDecisions } from './attachments/decisions.js';
-import type { AttachmentsConfig } from './attachments/policy.js';
-import { MailFileSink, removeSpool, removeSpoolDir } from './attachments/sink.js';
+import { removeSpool } from './attachments/sink.js';
 import { describeError, type ErrorSummary, isApiFault, isMail2TicketError } from './errors.js';
 import { withPriority } from './core/priority.js';
 import type { Logger } from './logger.js';
-import { finishMail, type MappingOptions, type PreparedMail, prepareMail } from './map/map.js';
+import { finishMail, type PreparedMail, prepareMail } from './map/map.js';
 import { bracketedMessageId, parseMessageIdList } from './message-id.js';
-import { parseMail } from './parse/parse.js';
+import {
+  type ParsedResult,
+  type PrepareSteps,
+  parseStream,
+  prepareFailed,
+  quarantined,
+} from './parse-stage.js';
 import type { MappedPayload } from './schema/entity.js';
 import type { MailInput } from './sources/types.js';
 import { type ThreadInput, threadInputOf } from './thread/thread.js';
-import type { Classification, Decision, MailFile, ParsedMail, ThreadDecision } from './types.js';
+import type { Decision, MailFile, ThreadDecision } from './types.js';
+
+export { type ParsedResult, type PrepareSteps, parseStream, quarantined } from './parse-stage.js';
 
 /** What became of one mail; the daemon (src/daemon/types.ts) and the live step report the same words. */
 export type Outcome =
@@ -56,17 +63,6 @@ export interface PreparedResult {
   threadInput: ThreadInput;
   /** The mail's files; their spool files are removed once the mail is completed. */
   files?: MailFile[];
-}
-
-/** The pure steps that need no state: parse -> classify -> prepare. */
-export interface PrepareSteps {
-  mapping: MappingOptions;
-  classify(mail: ParsedMail): Classification;
-  /**
-   * The attachments policy; with `spoolRoot` (live) allowed files are spooled there for the upload,
-   * without (dry run) they are only hashed and counted. Absent, or mode `skip`: files are counted.
-   */
-  attachments?: { config: AttachmentsConfig; spoolRoot?: string };
 }
 
 /**
@@ -127,62 +123,6 @@ export async function prepareStream(
 }
 
 /**
- * A parsed and classified mail on its way to prepareParsed: plain data, so one thread can parse for
- * another (src/parallel/preparer.ts).
- */
-export interface ParsedResult {
-  source: string;
-  mail: ParsedMail;
-  /** Absent when the parsing thread left classifying to prepareParsed (parseStream's `classify`). */
-  classification?: Classification;
-  /** Where the attachments sink spools this mail's files (live mode), removed if the mail fails. */
-  spoolDir?: string;
-}
-
-/**
- * The first half of prepareStream: parse (the mail's files go to the attachments sink as it
- * streams), then classify, which reads only the parsed mail. `classify: false` leaves classifying
- * to prepareParsed: a worker that only parses hands it to the main thread, which waited for the
- * worker (src/parallel/preparer.ts, "split stages").
- */
-export async function parseStream(
-  source: string,
-  stream: Readable,
-  steps: PrepareSteps,
-  { classify = true }: { classify?: boolean } = {},
-): Promise<ParsedResult | MailResult> {
-  const att = steps.attachments;
-  const sink = att && att.config.mode === 'upload' ? new MailFileSink(att.config, att.spoolRoot) : undefined;
-  let mail: ParsedMail;
-  try {
-    mail = await parseMail(stream, {
-      limits: steps.mapping.limits,
-      ...(sink ? { sink, inlineImagesAsFiles: steps.mapping.body.inlineImages === 'attachments' } : {}),
-    });
-  } catch (err) {
-    stream.destroy();
-    sink?.cleanup();
-    if (isMail2TicketError(err)) return quarantined(source, err.code, err.message);
-    const code = (err as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-      return quarantined(source, 'E_SOURCE_READ', `cannot read ${source}: ${code}`);
-    }
-    return quarantined(source, 'E_MIME_MALFORMED', `cannot parse ${source}: ${describeError(err)}`);
-  }
-  const spoolDir = sink?.spoolDir;
-  try {
-    return {
-      source,
-      mail,
-      ...(classify ? { classification: steps.classify(mail) } : {}),
-      ...(spoolDir ? { spoolDir } : {}),
-    };
-  } catch (err) {
-    return prepareFailed(source, err, spoolDir);
-  }
-}
-
-/**
  * The second half of prepareStream: the mail's payload and decision, and what threading needs. A
  * mail that fails here has its spooled files removed (they would never be uploaded).
  */
@@ -211,15 +151,6 @@ export function prepareParsed(
 }
 
 /** A mail that parsed but cannot become a payload (classify or prepare threw). */
-function prepareFailed(source: string, err: unknown, spoolDir: string | undefined): MailResult {
-  if (spoolDir) removeSpoolDir(spoolDir);
-  if (isMail2TicketError(err)) return quarantined(source, err.code, err.message);
-  return quarantined(
-    source,
-    'E_MAP_INVALID',
-    `internal error while mapping ${source}: ${describeError(err)}`,
-  );
-}
 
 /**
  * duplicate check -> thread -> finish -> apply (live) -> record. Runs in mail order. The mail's
@@ -281,10 +212,6 @@ async function completeSpooled(p: PreparedResult, ctx: PipelineContext): Promise
     ...(result.ticketId === undefined ? {} : { ticketId: result.ticketId }),
     ...(result.error ? { error: result.error } : {}),
   };
-}
-
-export function quarantined(source: string, code: string, message: string): MailResult {
-  return { source, outcome: 'quarantined', error: { code, message } };
 }
 
 /**
