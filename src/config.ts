@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { apiConfigSchema } from './api/config-schema.js';
-import { attachmentsConfigSchema, DEFAULT_ATTACHMENTS_CONFIG } from './attachments/policy.js';
+import { attachmentsConfigSchema, DEFAULT_ATTACHMENTS_CONFIG } from './attachments/config-schema.js';
 import { bodyConfigSchema } from './body/config-schema.js';
 import { daemonConfigSchema, mailboxConfigSchema } from './daemon/config-schema.js';
 import { Mail2TicketError } from './errors.js';
-import { limitsSchema } from './limits.js';
+import { limitsSchema } from './limits-schema.js';
 import { stateConfigSchema } from './state/postgres/config-schema.js';
 import { Slevel } from './schema/entity.js';
 import { threadConfigSchema } from './thread/config-schema.js';

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * Every limit the pipeline enforces, as a named constant. Overrides come from configuration
  * (`limits` section) and are validated: a limit is a positive integer within a sane range, never
@@ -32,29 +30,7 @@ export const DEFAULT_LIMITS = {
 
 export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };
 
-const positiveInt = (max: number) => z.number().int().min(1).max(max);
-
-export const limitsSchema = z
-  .object({
-    maxMailBytes: positiveInt(2 * 1024 * 1024 * 1024),
-    maxHeaderBytes: positiveInt(64 * 1024 * 1024),
-    maxMimeDepth: positiveInt(1000),
-    maxMimeParts: positiveInt(100_000),
-    maxHeaderFields: positiveInt(1_000_000),
-    maxBodyChars: positiveInt(512 * 1024 * 1024),
-    maxHtmlChars: positiveInt(512 * 1024 * 1024),
-    maxInlineImageBytes: z
-      .number()
-      .int()
-      .min(0)
-      .max(512 * 1024 * 1024),
-    maxReportPartBytes: positiveInt(64 * 1024 * 1024),
-    parseTimeoutMs: positiveInt(3_600_000),
-    maxReferences: positiveInt(10_000),
-  })
-  .partial()
-  .strict();
-
-export function resolveLimits(overrides: z.infer<typeof limitsSchema> | undefined): Limits {
+/** The limits in effect: the defaults, with the overrides (validated by src/limits-schema.ts). */
+export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
   return { ...DEFAULT_LIMITS, ...(overrides ?? {}) };
 }

@@ -6,7 +6,7 @@
  * the worker about 100 ms more CPU at start (issue 15, eighth session).
  */
 import type { Readable } from 'node:stream';
-import type { AttachmentsConfig } from './attachments/policy.js';
+import type { AttachmentsConfig } from './attachments/config-schema.js';
 import { MailFileSink, removeSpoolDir } from './attachments/sink.js';
 import { describeError, isMail2TicketError } from './errors.js';
 import type { MappingOptions } from './map/map.js';

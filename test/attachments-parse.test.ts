@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_NAME_CHARS, safeName } from '../src/attachments/names.js';
-import { attachmentsConfigSchema } from '../src/attachments/policy.js';
+import { attachmentsConfigSchema } from '../src/attachments/config-schema.js';
 import { cleanStaleSpool, MailFileSink, removeSpool, SPOOL_DIR } from '../src/attachments/sink.js';
 import { uuencode } from '../src/attachments/uudecode.js';
 import { classify } from '../src/classify/index.js';

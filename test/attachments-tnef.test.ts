@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { safeName } from '../src/attachments/names.js';
-import { attachmentsConfigSchema } from '../src/attachments/policy.js';
+import { attachmentsConfigSchema } from '../src/attachments/config-schema.js';
 import { MailFileSink } from '../src/attachments/sink.js';
 import { MAX_TNEF_FILES, readTnef, type TnefResult } from '../src/attachments/tnef.js';
 import { MAX_TNEF_BYTES } from '../src/attachments/tnef-part.js';

@@ -50,6 +50,8 @@ describe('module graph', () => {
     ])
       expect(parsing.files, stage).not.toContain(stage);
     expect(worldOf(parsing)).toEqual([]);
+    // nor the config schemas: zod is 95 modules to load (src/limits-schema.ts, attachments/config-schema.ts)
+    expect(parsing.packages).not.toContain('zod');
     // what a whole-mail job loads: the walk from pipeline.ts finds the stages, so the check above
     // is not blind; the threading input it builds is plain data (src/thread/thread.ts threadInputOf),
     // not the threading steps

@@ -4,7 +4,7 @@ import { Decoder as Base64Decoder } from 'libbase64';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../bench/prng.js';
-import { attachmentsConfigSchema } from '../src/attachments/policy.js';
+import { attachmentsConfigSchema } from '../src/attachments/config-schema.js';
 import { MailFileSink } from '../src/attachments/sink.js';
 import { Base64DecoderStream } from '../src/parse/base64.js';
 import { parseMail } from '../src/parse/parse.js';

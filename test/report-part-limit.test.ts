@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { classify } from '../src/classify/index.js';
-import { DEFAULT_LIMITS, limitsSchema, resolveLimits } from '../src/limits.js';
+import { DEFAULT_LIMITS, resolveLimits } from '../src/limits.js';
+import { limitsSchema } from '../src/limits-schema.js';
 import { parseMail } from '../src/parse/parse.js';
 
 const LIMIT = 4096;

@@ -3,7 +3,8 @@ import { createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } f
 import { join } from 'node:path';
 import { GcPacer } from '../core/gc-hint.js';
 import type { MailFile } from '../types.js';
-import { type AttachmentPolicy, type AttachmentsConfig, AttachmentPolicy as Policy } from './policy.js';
+import type { AttachmentsConfig } from './config-schema.js';
+import { type AttachmentPolicy, AttachmentPolicy as Policy } from './policy.js';
 
 /**
  * The parser's attachment sink: where the decoded bytes of each file go while the mail streams
