@@ -14,15 +14,19 @@ import { parseMail } from './parse/parse.js';
 import type { MailResult } from './pipeline.js';
 import type { Classification, ParsedMail } from './types.js';
 
-/** The pure steps that need no state: parse -> classify -> prepare (the latter two in src/pipeline.ts). */
-export interface PrepareSteps {
+/** What parsing needs: the limits and body options, and the attachments policy. */
+export interface ParseSteps {
   mapping: MappingOptions;
-  classify(mail: ParsedMail): Classification;
   /**
    * The attachments policy; with `spoolRoot` (live) allowed files are spooled there for the upload,
    * without (dry run) they are only hashed and counted. Absent, or mode `skip`: files are counted.
    */
   attachments?: { config: AttachmentsConfig; spoolRoot?: string };
+}
+
+/** The pure steps that need no state: parse -> classify -> prepare (the latter two in src/pipeline.ts). */
+export interface PrepareSteps extends ParseSteps {
+  classify(mail: ParsedMail): Classification;
 }
 
 /**
@@ -32,7 +36,7 @@ export interface PrepareSteps {
 export interface ParsedResult {
   source: string;
   mail: ParsedMail;
-  /** Absent when the parsing thread left classifying to prepareParsed (parseStream's `classify`). */
+  /** Absent when the parsing thread left classifying to prepareParsed (parseStream without a classifier). */
   classification?: Classification;
   /** Where the attachments sink spools this mail's files (live mode), removed if the mail fails. */
   spoolDir?: string;
@@ -40,15 +44,14 @@ export interface ParsedResult {
 
 /**
  * The first half of prepareStream: parse (the mail's files go to the attachments sink as it
- * streams), then classify, which reads only the parsed mail. `classify: false` leaves classifying
- * to prepareParsed, as does a `steps` without a classifier: a worker that only parses hands it to
- * the main thread, which waited for the worker (src/parallel/preparer.ts, "split stages").
+ * streams), then, when `steps` has a classifier, classify, which reads only the parsed mail. Without
+ * one, classifying is left to prepareParsed: a worker that only parses hands it to the main thread,
+ * which waited for the worker (src/parallel/preparer.ts, "split stages").
  */
 export async function parseStream(
   source: string,
   stream: Readable,
-  steps: Omit<PrepareSteps, 'classify'> & Partial<Pick<PrepareSteps, 'classify'>>,
-  { classify = true }: { classify?: boolean } = {},
+  steps: ParseSteps | PrepareSteps,
 ): Promise<ParsedResult | MailResult> {
   const att = steps.attachments;
   const sink = att && att.config.mode === 'upload' ? new MailFileSink(att.config, att.spoolRoot) : undefined;
@@ -73,7 +76,7 @@ export async function parseStream(
     return {
       source,
       mail,
-      ...(classify && steps.classify ? { classification: steps.classify(mail) } : {}),
+      ...('classify' in steps ? { classification: steps.classify(mail) } : {}),
       ...(spoolDir ? { spoolDir } : {}),
     };
   } catch (err) {
@@ -81,7 +84,7 @@ export async function parseStream(
   }
 }
 
-/** A mail that failed after parsing: its spooled files are removed, and it is quarantined. */
+/** A mail that parsed but cannot become a payload (classify or prepare threw): its spooled files are removed. */
 export function prepareFailed(source: string, err: unknown, spoolDir: string | undefined): MailResult {
   if (spoolDir) removeSpoolDir(spoolDir);
   if (isMail2TicketError(err)) return quarantined(source, err.code, err.message);

@@ -18,7 +18,13 @@ import type { MailInput } from './sources/types.js';
 import { type ThreadInput, threadInputOf } from './thread/thread.js';
 import type { Decision, MailFile, ThreadDecision } from './types.js';
 
-export { type ParsedResult, type PrepareSteps, parseStream, quarantined } from './parse-stage.js';
+export {
+  type ParsedResult,
+  type ParseSteps,
+  type PrepareSteps,
+  parseStream,
+  quarantined,
+} from './parse-stage.js';
 
 /** What became of one mail; the daemon (src/daemon/types.ts) and the live step report the same words. */
 export type Outcome =
@@ -149,8 +155,6 @@ export function prepareParsed(
     return prepareFailed(source, err, spoolDir);
   }
 }
-
-/** A mail that parsed but cannot become a payload (classify or prepare threw). */
 
 /**
  * duplicate check -> thread -> finish -> apply (live) -> record. Runs in mail order. The mail's

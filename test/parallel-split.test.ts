@@ -104,25 +104,25 @@ describe('--jobs auto splits the work by stage', () => {
     for (const m of MAILS) {
       answers.set(m.source, {
         // what a worker answers a parse job: parsed, not classified (the main thread classifies)
-        parse: await parseStream(m.source, m.open(), ctx, { classify: false }),
+        parse: await parseStream(m.source, m.open(), {
+          mapping: ctx.mapping,
+          ...(ctx.attachments ? { attachments: ctx.attachments } : {}),
+        }),
         prepare: await prepareInput(m, ctx),
       });
     }
     return answers;
   }
 
-  /** A Preparer whose workers are a HeldPool over `answers` (created when it starts them). */
-  function heldPreparer(
-    ctx: PipelineContext,
-    answers: Map<string, { parse: Answer; prepare: Answer }>,
-    policy: AutoPolicy,
-  ) {
+  /** A Preparer whose workers are a HeldPool over every fixture's answers (created when it starts them). */
+  async function heldPreparer(ctx: PipelineContext, policy: AutoPolicy) {
+    const answers = await answersFor(ctx);
     let pool: HeldPool | undefined;
     const preparer = new Preparer('auto', ctx, policy, async () => {
       pool = new HeldPool(answers);
       return pool;
     });
-    return { preparer, held: () => pool! };
+    return { answers, preparer, held: () => pool! };
   }
 
   /** Release the jobs from `from` until `count` were posted and released, a turn after each. */
@@ -137,8 +137,7 @@ describe('--jobs auto splits the work by stage', () => {
   it('sends whole mails to the workers while MAIN_BACKLOG parsed mails per worker wait here, parse-only again once they are prepared', async () => {
     expect(POOL).toBeGreaterThan(MAIN_KEEPS_UP_WITH);
     await withContext(async (ctx) => {
-      const answers = await answersFor(ctx);
-      const { preparer, held: heldPool } = heldPreparer(ctx, answers, idle);
+      const { answers, preparer, held: heldPool } = await heldPreparer(ctx, idle);
       const results = MAILS.map((m) => preparer.prepare(m));
       await turn();
       const held = heldPool();
@@ -178,8 +177,7 @@ describe('--jobs auto splits the work by stage', () => {
 
   it('with one worker, this thread prepares everything it parses, however many parsed mails wait', async () => {
     await withContext(async (ctx) => {
-      const answers = await answersFor(ctx);
-      const { preparer, held: heldPool } = heldPreparer(ctx, answers, idleOneWorker);
+      const { answers, preparer, held: heldPool } = await heldPreparer(ctx, idleOneWorker);
       const results = MAILS.map((m) => preparer.prepare(m));
       await turn();
       const held = heldPool();
@@ -202,8 +200,11 @@ describe('--jobs auto splits the work by stage', () => {
 
   it('prepares queued mails here while the worker starts, and none once it has answered', async () => {
     await withContext(async (ctx) => {
-      const answers = await answersFor(ctx);
-      const { preparer, held: heldPool } = heldPreparer(ctx, answers, {
+      const {
+        answers,
+        preparer,
+        held: heldPool,
+      } = await heldPreparer(ctx, {
         ...idleOneWorker,
         prepareWhileWorkersStart: true,
       });

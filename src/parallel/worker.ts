@@ -1,7 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from '../errors.js';
-import type { MappingOptions } from '../map/map.js';
-import { type PrepareSteps, parseStream } from '../parse-stage.js';
+import { type ParseSteps, parseStream } from '../parse-stage.js';
 import type { MailResult, PreparedResult } from '../pipeline.js';
 import { openRef } from '../sources/open-ref.js';
 import type { SourceRef } from '../sources/types.js';
@@ -14,8 +13,8 @@ import type { SourceRef } from '../sources/types.js';
  * loaded at the first whole-mail job: `--jobs auto` with one worker never sends one, and importing
  * it cost the worker about 100 ms of CPU at start, on its way to its first answer.
  */
-const data = workerData as { mapping: MappingOptions; attachments?: PrepareSteps['attachments'] };
-const parseSteps = { mapping: data.mapping, ...(data.attachments ? { attachments: data.attachments } : {}) };
+/** What src/parallel/pool.ts hands every worker: the mapping options and the attachments policy. */
+const parseSteps = workerData as ParseSteps;
 
 type Prepare = (source: string, ref: SourceRef) => Promise<PreparedResult | MailResult>;
 let whole: Promise<Prepare> | undefined;
@@ -32,7 +31,7 @@ function wholeMail(): Promise<Prepare> {
 
 parentPort!.on('message', (job: { id: number; source: string; ref: SourceRef; parseOnly?: boolean }) => {
   const run = job.parseOnly
-    ? parseStream(job.source, openRef(job.ref), parseSteps, { classify: false })
+    ? parseStream(job.source, openRef(job.ref), parseSteps)
     : wholeMail().then((prepare) => prepare(job.source, job.ref));
   run.then(
     (result) => parentPort!.postMessage({ id: job.id, result }),
