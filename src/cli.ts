@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { describeError } from './errors.js';
 
 const USAGE = `mail2ticket: turn incoming email into SuperOffice Service ticket messages
@@ -41,10 +42,15 @@ async function runPreflight(argv: string[]): Promise<number | undefined> {
   return undefined;
 }
 
-/** A batch command (replay, preview): V8 tuned for it before its modules load (src/core/v8-batch.ts). */
-function batch(command: Command): Command {
+/**
+ * A batch command (replay, preview): V8 tuned for it before its modules load (src/core/v8-batch.ts),
+ * and run in an engine thread whose young generation is capped (src/core/engine-thread.ts); in that
+ * thread, `main` runs it here.
+ */
+function batch(name: string, command: Command): Command {
   return async (argv) => {
     (await import('./core/v8-batch.js')).tuneV8ForBatch();
+    if (isMainThread) return (await import('./core/engine-thread.js')).runInEngineThread([name, ...argv]);
     return command(argv);
   };
 }
@@ -52,8 +58,8 @@ function batch(command: Command): Command {
 // Commands load their modules on first use: a dry-run replay never loads imapflow, undici or the
 // sandbox, which saves start-up time and ~40 MB of RSS (measured by `npm run bench`).
 const commands: Record<string, Command> = {
-  replay: batch(async (argv) => (await import('./commands/replay.js')).replayCommand(argv)),
-  preview: batch(async (argv) => (await import('./commands/preview.js')).previewCommand(argv)),
+  replay: batch('replay', async (argv) => (await import('./commands/replay.js')).replayCommand(argv)),
+  preview: batch('preview', async (argv) => (await import('./commands/preview.js')).previewCommand(argv)),
   run: async (argv) => {
     const failed = await runPreflight(argv);
     if (failed !== undefined) return failed;
@@ -99,7 +105,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mail2ticket: unknown command "${name}" (see mail2ticket --help)\n`);
     return 2;
   }
-  if (NEEDS_SQLITE.has(name) && !rest.includes('--help')) {
+  // A batch command checks in its engine thread, where it opens the state.
+  const hops = isMainThread && (name === 'replay' || name === 'preview');
+  if (NEEDS_SQLITE.has(name) && !hops && !rest.includes('--help')) {
     try {
       await (await import('./startup.js')).checkNativeModules();
     } catch (err) {

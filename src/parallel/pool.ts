@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { PARSE_WORKER_YOUNG_GENERATION_MB, youngGenerationLimits } from '../core/young-generation.js';
 import type { MappingOptions } from '../map/map.js';
 import {
   type MailResult,
@@ -79,6 +80,7 @@ export class PreparePool {
     const ts = import.meta.url.endsWith('.ts');
     const worker = new Worker(new URL(ts ? './worker.ts' : './worker.js', import.meta.url), {
       workerData: { mapping: this.mapping, attachments: this.attachments },
+      ...youngGenerationLimits(PARSE_WORKER_YOUNG_GENERATION_MB),
       ...(ts ? { execArgv: ['--import', 'tsx'] } : {}),
     });
     const slot: Slot = { worker, jobs: new Map() };

@@ -1,0 +1,57 @@
+import { Worker } from 'node:worker_threads';
+import { describeError } from '../errors.js';
+import { ENGINE_YOUNG_GENERATION_MB, youngGenerationLimits } from './young-generation.js';
+
+/** What the engine thread needs of the main thread's terminal (src/engine-entry.ts). */
+export interface EngineData {
+  stderr: { isTTY: boolean; columns?: number };
+}
+
+/**
+ * Run a batch command (`replay`, `preview`: `argv` is its name and arguments) in a worker thread
+ * whose young generation is ENGINE_YOUNG_GENERATION_MB, while this thread only waits: V8 lets a
+ * running process size a worker's young generation but not its main thread's
+ * (src/core/young-generation.ts). The worker runs the CLI's own `main` (src/engine-entry.ts), so
+ * the command, its output, its one-line errors and its exit code are those of the in-thread run;
+ * its stdout and stderr reach this process's in order. Resolves with the exit code.
+ */
+export function runInEngineThread(
+  argv: string[],
+  stream: NodeJS.WriteStream = process.stderr,
+): Promise<number> {
+  // Under the test runner the sources are TypeScript; the built CLI runs dist/*.js.
+  const ts = import.meta.url.endsWith('.ts');
+  const data: EngineData = {
+    stderr: { isTTY: stream.isTTY === true, ...(stream.columns ? { columns: stream.columns } : {}) },
+  };
+  const entry = new URL(ts ? '../engine-entry.ts' : '../engine-entry.js', import.meta.url);
+  const options = { argv, workerData: data, ...youngGenerationLimits(ENGINE_YOUNG_GENERATION_MB) };
+  const worker = ts
+    ? new Worker(tsxBootstrap(entry), { ...options, eval: true })
+    : new Worker(entry, options);
+  return new Promise((resolve) => {
+    let failed: unknown;
+    // An error the command did not catch itself (the CLI's `main` catches its own), or the
+    // engine running out of memory (ERR_WORKER_OUT_OF_MEMORY): one line, exit 1.
+    worker.on('error', (err) => {
+      failed = err;
+    });
+    worker.on('exit', (code) => {
+      if (failed !== undefined) {
+        stream.write(`mail2ticket: ${describeError(failed)}\n`);
+        resolve(1);
+      } else resolve(code);
+    });
+  });
+}
+
+/**
+ * Under `node --import tsx src/cli.ts` (tests that run the sources), a worker given
+ * `execArgv: ['--import', 'tsx']` fails on a .ts entry ("Unknown file extension") in Node 20: its
+ * loader hooks are not registered before the entry loads. Registering them first, then importing
+ * the entry, works.
+ */
+function tsxBootstrap(entry: URL): string {
+  const api = import.meta.resolve?.('tsx/esm/api') ?? 'tsx/esm/api';
+  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+}
