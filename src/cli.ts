@@ -118,6 +118,23 @@ export async function main(argv: string[]): Promise<number> {
   return command(rest);
 }
 
+/** The status a shell reports for a process that SIGPIPE ended: 128 + 13. */
+const EXIT_SIGPIPE = 141;
+
+/**
+ * stdout's reader went away (`mail2ticket replay … | head -1`): end as SIGPIPE ends a C program, at
+ * once, quietly, with the status a shell reports for it. Node ignores SIGPIPE, so the write fails
+ * with EPIPE instead, and the unhandled 'error' event was a stack trace. Mail not yet done stays
+ * where it is, as after any stop (a replay repeats nothing it finished). Any other failure to write
+ * stdout: one line, exit 1. Not for `run`, whose stdout is its log.
+ */
+function stdoutFailed(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE') process.exit(EXIT_SIGPIPE);
+  process.stderr.write(`mail2ticket: cannot write to stdout: ${describeError(err)}\n`);
+  process.exit(1);
+}
+if (isMainThread && process.argv[2] !== 'run') process.stdout.on('error', stdoutFailed);
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

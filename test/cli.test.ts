@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,5 +118,20 @@ describe('mail2ticket CLI (built bin)', () => {
     expect(r.stderr).toContain('mapping.slevel');
     expect(r.stderr).toContain('limits.maxMailBytes');
     expect(r.stderr).toContain('"typo"');
+  });
+
+  it('ends quietly with status 141, as SIGPIPE would, when the reader of stdout goes away', async () => {
+    const corpus = new URL('../fixtures/bounce-corpus/', import.meta.url).pathname;
+    for (const jobs of ['1', '2']) {
+      const child = spawn(process.execPath, [BIN, 'replay', '--dry-run', '--jobs', jobs, corpus]);
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString();
+      });
+      // the first line read, the reader closes the pipe (`| head -1`)
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect({ jobs, code, stderr }).toEqual({ jobs, code: 141, stderr: '' });
+    }
   });
 });
