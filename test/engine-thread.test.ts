@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runInEngineThread } from '../src/core/engine-thread.js';
 import {
   ENGINE_YOUNG_GENERATION_MB,
   PARSE_WORKER_YOUNG_GENERATION_MB,
@@ -114,5 +115,75 @@ describe('the young generation of the threads a replay runs on', () => {
     const lines = viaStdout.stdout.trim().split('\n');
     expect(lines.length).toBeGreaterThan(100);
     expect(viaStdout.stdout).toBe(readFileSync(out, 'utf8'));
+  });
+
+  /** A stderr that records what is written to it, as a terminal of `columns` or as a pipe. */
+  function fakeStderr(isTTY: boolean) {
+    const written: string[] = [];
+    const stream = {
+      isTTY,
+      columns: 77,
+      write(chunk: string) {
+        written.push(chunk);
+        return true;
+      },
+    } as unknown as NodeJS.WriteStream;
+    return { stream, written };
+  }
+
+  function entryFile(name: string, code: string): URL {
+    const file = join(dir, name);
+    writeFileSync(file, code);
+    return new URL(`file://${file}`);
+  }
+
+  it("hands the terminal's facts to the engine, which the progress line reads", async () => {
+    const report = join(dir, 'tty.json');
+    // adoptTerminal, as the real entry calls it first, then a report of what process.stderr says
+    const entry = entryFile(
+      'tty-entry.mjs',
+      `import { writeFileSync } from 'node:fs';
+import { workerData } from 'node:worker_threads';
+import { adoptTerminal } from ${JSON.stringify(join(ROOT, 'src', 'core', 'engine-thread.ts'))};
+adoptTerminal(workerData);
+writeFileSync(${JSON.stringify(report)}, JSON.stringify({ isTTY: process.stderr.isTTY ?? false, columns: process.stderr.columns ?? null, argv: process.argv.slice(2) }));
+`,
+    );
+    for (const isTTY of [true, false]) {
+      const { stream, written } = fakeStderr(isTTY);
+      expect(await runInEngineThread(['replay', 'x'], { stream, entry })).toBe(0);
+      expect(JSON.parse(readFileSync(report, 'utf8'))).toEqual(
+        isTTY
+          ? { isTTY: true, columns: 77, argv: ['replay', 'x'] }
+          : { isTTY: false, columns: null, argv: ['replay', 'x'] },
+      );
+      expect(written).toEqual([]);
+    }
+  });
+
+  it('reports an engine that dies in one line, exit 1: an uncaught error, or out of memory', async () => {
+    const thrown = fakeStderr(false);
+    const code = await runInEngineThread(['replay'], {
+      stream: thrown.stream,
+      entry: entryFile('throws.mjs', "setTimeout(() => { throw new Error('the engine broke'); });\n"),
+    });
+    expect({ code, written: thrown.written }).toEqual({
+      code: 1,
+      written: ['mail2ticket: the engine broke\n'],
+    });
+
+    const oom = fakeStderr(false);
+    const oomCode = await runInEngineThread(['replay'], {
+      stream: oom.stream,
+      entry: entryFile(
+        'grows.mjs',
+        'const keep = []; for (;;) keep.push(new Array(1e5).fill(keep.length));\n',
+      ),
+      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
+    });
+    expect(oomCode).toBe(1);
+    expect(oom.written.length).toBe(1);
+    expect(oom.written[0]).toMatch(/^mail2ticket: .*out of memory.*\n$/i);
+    expect(oom.written[0]!.split('\n').length).toBe(2);
   });
 });

@@ -1,10 +1,18 @@
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { describeError } from '../errors.js';
 import { ENGINE_YOUNG_GENERATION_MB, youngGenerationLimits } from './young-generation.js';
 
 /** What the engine thread needs of the main thread's terminal (src/engine-entry.ts). */
 export interface EngineData {
   stderr: { isTTY: boolean; columns?: number };
+}
+
+/**
+ * In the engine thread: a worker's stderr is a pipe to the main thread, so the terminal's facts
+ * that the progress line reads (src/commands/progress.ts) are set on it from `data`.
+ */
+export function adoptTerminal(data: EngineData, stderr: NodeJS.WriteStream = process.stderr): void {
+  if (data.stderr.isTTY) Object.assign(stderr, data.stderr);
 }
 
 /**
@@ -17,18 +25,29 @@ export interface EngineData {
  */
 export function runInEngineThread(
   argv: string[],
-  stream: NodeJS.WriteStream = process.stderr,
+  {
+    stream = process.stderr,
+    entry,
+    resourceLimits,
+  }: {
+    stream?: NodeJS.WriteStream;
+    /** Tests: another entry, other limits. */
+    entry?: URL;
+    resourceLimits?: ResourceLimits;
+  } = {},
 ): Promise<number> {
   // Under the test runner the sources are TypeScript; the built CLI runs dist/*.js.
   const ts = import.meta.url.endsWith('.ts');
   const data: EngineData = {
     stderr: { isTTY: stream.isTTY === true, ...(stream.columns ? { columns: stream.columns } : {}) },
   };
-  const entry = new URL(ts ? '../engine-entry.ts' : '../engine-entry.js', import.meta.url);
-  const options = { argv, workerData: data, ...youngGenerationLimits(ENGINE_YOUNG_GENERATION_MB) };
-  const worker = ts
-    ? new Worker(tsxBootstrap(entry), { ...options, eval: true })
-    : new Worker(entry, options);
+  const url = entry ?? new URL(ts ? '../engine-entry.ts' : '../engine-entry.js', import.meta.url);
+  const options = {
+    argv,
+    workerData: data,
+    ...(resourceLimits ? { resourceLimits } : youngGenerationLimits(ENGINE_YOUNG_GENERATION_MB)),
+  };
+  const worker = ts ? new Worker(tsxBootstrap(url), { ...options, eval: true }) : new Worker(url, options);
   return new Promise((resolve) => {
     let failed: unknown;
     // An error the command did not catch itself (the CLI's `main` catches its own), or the
