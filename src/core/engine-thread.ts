@@ -30,9 +30,11 @@ export function runInEngineThread(
     entry,
     resourceLimits,
   }: {
+    /** Where the terminal's facts come from, and where a dead engine's one line goes. */
     stream?: NodeJS.WriteStream;
-    /** Tests: another entry, other limits. */
+    /** Tests: another entry than src/engine-entry.ts. */
     entry?: URL;
+    /** Tests: other limits than the young generation's cap. */
     resourceLimits?: ResourceLimits;
   } = {},
 ): Promise<number> {
