@@ -43,23 +43,16 @@ async function runPreflight(argv: string[]): Promise<number | undefined> {
 }
 
 /**
- * A batch command (replay, preview): V8 tuned for it before its modules load (src/core/v8-batch.ts),
- * and run in an engine thread whose young generation is capped (src/core/engine-thread.ts); in that
- * thread, `main` runs it here.
+ * The batch commands: V8 is tuned for them (src/core/v8-batch.ts) and they run in an engine thread
+ * whose young generation is capped (src/core/engine-thread.ts); in that thread, `main` runs them.
  */
-function batch(name: string, command: Command): Command {
-  return async (argv) => {
-    (await import('./core/v8-batch.js')).tuneV8ForBatch();
-    if (isMainThread) return (await import('./core/engine-thread.js')).runInEngineThread([name, ...argv]);
-    return command(argv);
-  };
-}
+const BATCH_COMMANDS = new Set(['replay', 'preview']);
 
 // Commands load their modules on first use: a dry-run replay never loads imapflow, undici or the
 // sandbox, which saves start-up time and ~40 MB of RSS (measured by `npm run bench`).
 const commands: Record<string, Command> = {
-  replay: batch('replay', async (argv) => (await import('./commands/replay.js')).replayCommand(argv)),
-  preview: batch('preview', async (argv) => (await import('./commands/preview.js')).previewCommand(argv)),
+  replay: async (argv) => (await import('./commands/replay.js')).replayCommand(argv),
+  preview: async (argv) => (await import('./commands/preview.js')).previewCommand(argv),
   run: async (argv) => {
     const failed = await runPreflight(argv);
     if (failed !== undefined) return failed;
@@ -105,9 +98,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mail2ticket: unknown command "${name}" (see mail2ticket --help)\n`);
     return 2;
   }
-  // A batch command checks in its engine thread, where it opens the state.
-  const hops = isMainThread && (name === 'replay' || name === 'preview');
-  if (NEEDS_SQLITE.has(name) && !hops && !rest.includes('--help')) {
+  if (isMainThread && BATCH_COMMANDS.has(name)) {
+    // V8 flags are process-wide: set once here, before the engine thread and the modules load
+    (await import('./core/v8-batch.js')).tuneV8ForBatch();
+    return (await import('./core/engine-thread.js')).runInEngineThread(argv);
+  }
+  if (NEEDS_SQLITE.has(name) && !rest.includes('--help')) {
     try {
       await (await import('./startup.js')).checkNativeModules();
     } catch (err) {

@@ -9,7 +9,7 @@ import {
   ENGINE_YOUNG_GENERATION_MB,
   PARSE_WORKER_YOUNG_GENERATION_MB,
   youngGenerationLimits,
-} from '../src/core/young-generation.js';
+} from '../src/core/v8-batch.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'mail2ticket.js');

@@ -1,6 +1,7 @@
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import { describeError } from '../errors.js';
-import { ENGINE_YOUNG_GENERATION_MB, youngGenerationLimits } from './young-generation.js';
+import { ownModule, startWorker } from './source-worker.js';
+import { ENGINE_YOUNG_GENERATION_MB, youngGenerationLimits } from './v8-batch.js';
 
 /** What the engine thread needs of the main thread's terminal (src/engine-entry.ts). */
 export interface EngineData {
@@ -19,7 +20,7 @@ export function adoptTerminal(data: EngineData, stderr: NodeJS.WriteStream = pro
  * Run a batch command (`replay`, `preview`: `argv` is its name and arguments) in a worker thread
  * whose young generation is ENGINE_YOUNG_GENERATION_MB, while this thread only waits: V8 lets a
  * running process size a worker's young generation but not its main thread's
- * (src/core/young-generation.ts). The worker runs the CLI's own `main` (src/engine-entry.ts), so
+ * (src/core/v8-batch.ts). The worker runs the CLI's own `main` (src/engine-entry.ts), so
  * the command, its output, its one-line errors and its exit code are those of the in-thread run;
  * its stdout and stderr reach this process's in order. Resolves with the exit code.
  */
@@ -38,18 +39,14 @@ export function runInEngineThread(
     resourceLimits?: ResourceLimits;
   } = {},
 ): Promise<number> {
-  // Under the test runner the sources are TypeScript; the built CLI runs dist/*.js.
-  const ts = import.meta.url.endsWith('.ts');
   const data: EngineData = {
     stderr: { isTTY: stream.isTTY === true, ...(stream.columns ? { columns: stream.columns } : {}) },
   };
-  const url = entry ?? new URL(ts ? '../engine-entry.ts' : '../engine-entry.js', import.meta.url);
-  const options = {
+  const worker = startWorker(entry ?? ownModule('../engine-entry', import.meta.url), {
     argv,
     workerData: data,
     ...(resourceLimits ? { resourceLimits } : youngGenerationLimits(ENGINE_YOUNG_GENERATION_MB)),
-  };
-  const worker = ts ? new Worker(tsxBootstrap(url), { ...options, eval: true }) : new Worker(url, options);
+  });
   return new Promise((resolve) => {
     let failed: unknown;
     // An error the command did not catch itself (the CLI's `main` catches its own), or the
@@ -64,15 +61,4 @@ export function runInEngineThread(
       } else resolve(code);
     });
   });
-}
-
-/**
- * Under `node --import tsx src/cli.ts` (tests that run the sources), a worker given
- * `execArgv: ['--import', 'tsx']` fails on a .ts entry ("Unknown file extension") in Node 20: its
- * loader hooks are not registered before the entry loads. Registering them first, then importing
- * the entry, works.
- */
-function tsxBootstrap(entry: URL): string {
-  const api = import.meta.resolve?.('tsx/esm/api') ?? 'tsx/esm/api';
-  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
 }

@@ -18,11 +18,24 @@ export const BATCH_INTERRUPT_BUDGET = 4 * 66 * 1024;
  */
 const MEASURED_V8_MAJOR = 11;
 
-/** What the decision reads, so tests can hand in other engines and flags. */
-export interface BatchTuningEnv {
-  v8Version: string;
+/** The node flags the user gave: the command line's and NODE_OPTIONS'. Tests hand in their own. */
+export interface NodeFlagsEnv {
   execArgv: readonly string[];
   nodeOptions: string | undefined;
+}
+
+/** What the decision reads, so tests can hand in other engines and flags. */
+export interface BatchTuningEnv extends NodeFlagsEnv {
+  v8Version: string;
+}
+
+const PROCESS_FLAGS: NodeFlagsEnv = { execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS };
+
+/** Whether the user set one of these V8 flags (named with dashes; V8 takes `_` for `-` too). */
+function userSet(env: NodeFlagsEnv, ...names: string[]): boolean {
+  const own = [...env.execArgv, ...(env.nodeOptions ?? '').split(/\s+/)];
+  const set = new RegExp(`^--(?:${names.map((n) => n.replace(/-/g, '[-_]')).join('|')})\\b`);
+  return own.some((a) => set.test(a));
 }
 
 /**
@@ -31,21 +44,51 @@ export interface BatchTuningEnv {
  */
 export function batchV8Flags(env: BatchTuningEnv): string[] {
   if (Number.parseInt(env.v8Version, 10) !== MEASURED_V8_MAJOR) return [];
-  const own = [...env.execArgv, ...(env.nodeOptions ?? '').split(/\s+/)];
-  if (own.some((a) => /^--interrupt[-_]budget\b/.test(a))) return [];
+  if (userSet(env, 'interrupt-budget')) return [];
   return [`--interrupt-budget=${BATCH_INTERRUPT_BUDGET}`];
 }
 
 /**
+ * The young generation (V8's nursery: two semi-spaces and the new large-object space) of the
+ * threads that do a replay's work. V8 sizes it per isolate when the isolate is created and grows a
+ * busy one to 16 MiB semi-spaces, 32 MiB of resident memory per thread; a worker's can be capped
+ * (`resourceLimits.maxYoungGenerationSizeMb`), the main thread's only by a flag on the `node`
+ * command line. `--semi-space-growth-factor=1` set at run time is undone whenever a worker starts:
+ * V8 11.3 raises it back to 2 when it configures the new isolate's heap (measured: the main thread
+ * grew to 32 MiB again after `new Worker`), so the batch commands run in a worker of their own
+ * (src/core/engine-thread.ts) whose limit is set below.
+ *
+ * Measured on the 2-core benchmark machine (ninth session, docs/benchmarks.md), 6 rotated rounds on
+ * the bench corpus, default flags: the main thread's work in an engine thread at 12 MiB and the
+ * parse worker at 8 MiB, peak RSS 259-262 MiB against 314-323 MiB, wall time +2.7 %; the engine
+ * thread alone 293-297 MiB at the same wall time; 16 and 8, 277-288 MiB at +1 %.
+ */
+export const ENGINE_YOUNG_GENERATION_MB = 12;
+
+/** The parse worker's young generation (src/parallel/pool.ts); see ENGINE_YOUNG_GENERATION_MB. */
+export const PARSE_WORKER_YOUNG_GENERATION_MB = 8;
+
+/**
+ * A worker's `resourceLimits` for a young generation of `mb`, or none when the user sized V8's
+ * young generation themselves (`node --max-semi-space-size=N` or NODE_OPTIONS): a worker without
+ * resourceLimits takes the process's flags, and theirs win.
+ */
+export function youngGenerationLimits(
+  mb: number,
+  env: NodeFlagsEnv = PROCESS_FLAGS,
+): { resourceLimits?: { maxYoungGenerationSizeMb: number } } {
+  if (userSet(env, 'max-semi-space-size', 'min-semi-space-size')) return {};
+  return { resourceLimits: { maxYoungGenerationSizeMb: mb } };
+}
+
+/**
  * Apply batchV8Flags to this process. Call before the pipeline's modules load: V8 flags are
- * process-wide, so worker threads started later share them.
+ * process-wide, so worker threads started later share them: the CLI calls it on the main thread
+ * only, before the engine thread starts (6 alternated pairs: the same CPU as calling it in both
+ * threads, and 4 % less than not calling it).
  */
 export function tuneV8ForBatch(): void {
-  for (const flag of batchV8Flags({
-    v8Version: process.versions.v8,
-    execArgv: process.execArgv,
-    nodeOptions: process.env.NODE_OPTIONS,
-  })) {
+  for (const flag of batchV8Flags({ v8Version: process.versions.v8, ...PROCESS_FLAGS })) {
     setFlagsFromString(flag);
   }
 }

@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads';
-import { PARSE_WORKER_YOUNG_GENERATION_MB, youngGenerationLimits } from '../core/young-generation.js';
+import type { Worker } from 'node:worker_threads';
+import { ownModule, startWorker } from '../core/source-worker.js';
+import { PARSE_WORKER_YOUNG_GENERATION_MB, youngGenerationLimits } from '../core/v8-batch.js';
 import type { MappingOptions } from '../map/map.js';
 import {
   type MailResult,
@@ -76,12 +77,9 @@ export class PreparePool {
   }
 
   private spawn(): Slot {
-    // Under the test runner the sources are TypeScript; the built CLI runs dist/*.js.
-    const ts = import.meta.url.endsWith('.ts');
-    const worker = new Worker(new URL(ts ? './worker.ts' : './worker.js', import.meta.url), {
+    const worker = startWorker(ownModule('./worker', import.meta.url), {
       workerData: { mapping: this.mapping, attachments: this.attachments },
       ...youngGenerationLimits(PARSE_WORKER_YOUNG_GENERATION_MB),
-      ...(ts ? { execArgv: ['--import', 'tsx'] } : {}),
     });
     const slot: Slot = { worker, jobs: new Map() };
     worker.on('message', (msg: { id: number; result?: Prepared; error?: string }) => {
