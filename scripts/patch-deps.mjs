@@ -25,6 +25,32 @@
  * `&`, `<`, `>` or `"`. Those four characters are the only ones any of the calls rewrites, so a
  * string without them is returned as it is, which is what the calls would have returned. It was
  * 0.43 s of a 2.7 s sanitize pass over the corpus's 983 HTML bodies (issue 15).
+ *
+ * sanitize-html 2.17.5, index.js, the output: it is built by `result += ...`, one piece per tag,
+ * attribute and text run, which V8 keeps as a rope (a tree of concatenations) until something reads
+ * the characters. Every piece of a rope alive at a minor GC is copied, and at the second one moved
+ * to the old generation: over the benchmark corpus the ropes were the largest share of what the
+ * thread that sanitizes promotes (a sampling profile of what survived minor GCs, tenth session,
+ * docs/benchmarks.md), and a rope takes about 8 times the memory of the same text flat. Reading
+ * one character flattens a rope in place (V8 copies it into one flat string the rope then points
+ * to), so at a closing tag, whenever the output has grown by a quarter (at least 16 Ki characters)
+ * since the last time, it is flattened: the value is the same string, and the copying is at most
+ * about five times the output's length. Measured: the sanitizing thread's minor GCs took 0.41 s
+ * instead of 0.55 s.
+ *
+ * The same file: every element's frame gets two closures of its own, and every text run is also
+ * appended to its element's `text`, and each element's text to its parent's, when it closes: a
+ * second rope of the whole document's text per open element. Only `exclusiveFilter`, which we do
+ * not use, reads that text or the media children; so the methods are shared, and the text and
+ * media children are only collected when an exclusiveFilter is given (CPU profile: 93 ms of the
+ * sanitizing thread's 4.2 s in Frame and updateParentNodeText).
+ *
+ * @zone-eu/mailsplit 5.4.30, lib/chunked-passthrough.js: mailparser passes every byte of a mail
+ * through it, and it copies every chunk with Buffer.concat([this.buffer, chunk]), even when
+ * nothing is pending (Buffer.concat always copies): 141 MiB of copies over the benchmark corpus,
+ * the largest source of the parse worker's ArrayBuffers. With nothing pending, a chunk of at least
+ * chunkSize is handed on as it is, and a smaller one is kept (not copied) until the next; the chunks
+ * handed on hold the same bytes at the same boundaries.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -105,7 +131,112 @@ export const PATCHES = [
     }
 `,
   },
+  {
+    name: 'sanitize-html: flatten the output as it grows',
+    file: 'node_modules/sanitize-html/index.js',
+    marker: 'mail2ticket patch: flatten',
+    hunks: [
+      {
+        from: `  let result = '';
+`,
+        to: `  let result = '';
+  // mail2ticket patch: flatten (scripts/patch-deps.mjs): the output's length at its next flattening
+  let flattenAt = 16384;
+`,
+      },
+      {
+        from: `      result += '</' + name + '>';
+`,
+        to: `      result += '</' + name + '>';
+      if (result.length >= flattenAt) {
+        // reading a character flattens the rope in place: the same string, one copy
+        result.charCodeAt(0);
+        flattenAt = result.length + Math.max(16384, result.length >> 2);
+      }
+`,
+      },
+    ],
+  },
+  {
+    name: 'sanitize-html: shared frame methods, frame text only for exclusiveFilter',
+    file: 'node_modules/sanitize-html/index.js',
+    marker: 'mail2ticket patch: frames',
+    hunks: [
+      {
+        from: `    this.mediaChildren = [];
+
+    this.updateParentNodeText = function() {
+      if (stack.length) {
+        const parentFrame = stack[stack.length - 1];
+        parentFrame.text += that.text;
+      }
+    };
+
+    this.updateParentNodeMediaChildren = function() {
+      if (stack.length && mediaTags.includes(this.tag)) {
+        const parentFrame = stack[stack.length - 1];
+        parentFrame.mediaChildren.push(this.tag);
+      }
+    };
+  }
+`,
+        to: `    this.mediaChildren = [];
+  }
+  // mail2ticket patch: frames (scripts/patch-deps.mjs): methods shared by every frame; text and
+  // media children are read by exclusiveFilter only, and collected only when there is one
+  Frame.prototype.updateParentNodeText = function() {
+    if (options.exclusiveFilter && stack.length) {
+      stack[stack.length - 1].text += this.text;
+    }
+  };
+  Frame.prototype.updateParentNodeMediaChildren = function() {
+    if (options.exclusiveFilter && stack.length && mediaTags.includes(this.tag)) {
+      stack[stack.length - 1].mediaChildren.push(this.tag);
+    }
+  };
+`,
+      },
+      {
+        from: `      if (stack.length) {
+        const frame = stack[stack.length - 1];
+        frame.text += text;
+      }
+`,
+        to: `      if (options.exclusiveFilter && stack.length) {
+        const frame = stack[stack.length - 1];
+        frame.text += text;
+      }
+`,
+      },
+    ],
+  },
+  {
+    name: '@zone-eu/mailsplit: ChunkedPassthrough hands chunks on without copying them',
+    file: 'node_modules/@zone-eu/mailsplit/lib/chunked-passthrough.js',
+    marker: 'mail2ticket patch: no copy',
+    from: `    _transform(chunk, encoding, callback) {
+        this.buffer = Buffer.concat([this.buffer, chunk]);
+`,
+    to: `    _transform(chunk, encoding, callback) {
+        // mail2ticket patch: no copy (scripts/patch-deps.mjs): nothing pending, nothing to join
+        if (this.buffer.length === 0) {
+            if (chunk.length >= this.chunkSize) {
+                this.push(chunk);
+            } else {
+                this.buffer = chunk;
+            }
+            callback();
+            return;
+        }
+        this.buffer = Buffer.concat([this.buffer, chunk]);
+`,
+  },
 ];
+
+/** A patch's replacements: one, or several that are applied together (`hunks`). */
+export function hunksOf(p) {
+  return p.hunks ?? [{ from: p.from, to: p.to }];
+}
 
 /** Apply every patch under `dir`; one line each: applied, already applied, or skipped and why. */
 export function applyPatches(dir = root) {
@@ -119,11 +250,14 @@ export function applyPatches(dir = root) {
       lines.push(`skipped (${p.name}): ${p.file} not found`);
       continue;
     }
+    const hunks = hunksOf(p);
     if (text.includes(p.marker)) lines.push(`already applied: ${p.name}`);
-    else if (text.split(p.from).length !== 2)
+    else if (hunks.some((h) => text.split(h.from).length !== 2))
       lines.push(`skipped (${p.name}): the code to patch is not there exactly once`);
     else {
-      writeFileSync(file, text.replace(p.from, p.to));
+      // all or none: every hunk's target was found once above
+      for (const h of hunks) text = text.replace(h.from, () => h.to);
+      writeFileSync(file, text);
       lines.push(`applied: ${p.name}`);
     }
   }

@@ -14,6 +14,7 @@ interface Patch {
   file: string;
   marker: string;
   from: string;
+  hunks?: { from: string; to: string }[];
 }
 const patches = PATCHES as Patch[];
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -46,5 +47,30 @@ describe('install-time dependency patches', () => {
     expect(applyPatches(dir)[0]).toMatch(/^skipped .*not there exactly once/);
     rmSync(file);
     expect(applyPatches(dir)[0]).toMatch(/^skipped .*not found/);
+  });
+
+  it('apply a patch of several hunks whole or not at all', () => {
+    dir = mkdtempSync(join(tmpdir(), 'm2t-patch-'));
+    const index = patches.findIndex((p) => p.marker === 'mail2ticket patch: flatten');
+    const p = patches[index]!;
+    expect(p.hunks).toHaveLength(2);
+    const file = join(dir, p.file);
+    mkdirSync(dirname(file), { recursive: true });
+    const [first, second] = p.hunks!;
+    // only the first hunk's target: nothing is written
+    const partial = `function sanitizeHtml() {\n${first!.from}}\n`;
+    writeFileSync(file, partial);
+    expect(applyPatches(dir)[index]).toMatch(/^skipped .*not there exactly once/);
+    expect(readFileSync(file, 'utf8')).toBe(partial);
+    // both: both are applied, in place
+    writeFileSync(
+      file,
+      `function sanitizeHtml() {\n${first!.from}  function onclosetag() {\n${second!.from}  }\n}\n`,
+    );
+    expect(applyPatches(dir)[index]).toMatch(/^applied: /);
+    const patched = readFileSync(file, 'utf8');
+    expect(patched).toContain(first!.to);
+    expect(patched).toContain(second!.to);
+    expect(applyPatches(dir)[index]).toMatch(/^already applied: /);
   });
 });

@@ -1,57 +1,48 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { emlFiles } from './helpers/eml-files.js';
+import { type PatchedAndOriginal, patchedAndOriginal } from './helpers/unpatched.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../bench/corpus.js';
-// @ts-expect-error: a plain ESM script without declarations
-import { PATCHES } from '../scripts/patch-deps.mjs';
 
 /**
  * The install-time patches of @zone-eu/mailsplit (scripts/patch-deps.mjs) change its speed, never
  * what it hands on: the patched splitter and the original one (this install's copy with the patches
  * taken out again) split the same bytes into the same sequence of nodes and body/data chunks, on
  * every fixture mail, generated corpus mail and crafted boundary case, whole and cut into chunks at
- * sizes that put chunk edges inside line endings and boundary lines.
+ * sizes that put chunk edges inside line endings and boundary lines. The patched ChunkedPassthrough
+ * (which mailparser passes every byte through) hands on the same bytes at the same boundaries as
+ * the original, without copying a chunk when nothing is pending.
  */
-interface Patch {
-  file: string;
-  marker: string;
-  from: string;
-  to: string;
+type SplitterClass = new () => NodeJS.ReadWriteStream;
+type PassthroughClass = new (options?: { chunkSize?: number }) => NodeJS.ReadWriteStream;
+interface Mailsplit {
+  Splitter: SplitterClass;
+  ChunkedPassthrough: PassthroughClass;
 }
 const ROOT = new URL('..', import.meta.url).pathname;
-const SPLITTER = 'node_modules/@zone-eu/mailsplit/lib/message-splitter.js';
-const mailsplitPatches = (PATCHES as Patch[]).filter((p) => p.file === SPLITTER);
-
-type SplitterClass = new () => NodeJS.ReadWriteStream;
-let dir = '';
+let both: PatchedAndOriginal<Mailsplit>;
 let patched: SplitterClass;
 let original: SplitterClass;
+let patchedPassthrough: PassthroughClass;
+let originalPassthrough: PassthroughClass;
 
 beforeAll(() => {
-  // inside node_modules, so the copy's own requires (libmime) resolve as the original's do
-  dir = mkdtempSync(join(ROOT, 'node_modules', '.m2t-mailsplit-'));
-  const copy = join(dir, 'mailsplit');
-  cpSync(join(ROOT, 'node_modules/@zone-eu/mailsplit'), copy, { recursive: true });
-  const file = join(copy, 'lib/message-splitter.js');
-  let text = readFileSync(file, 'utf8');
-  for (const p of mailsplitPatches) {
-    expect(text.split(p.to).length, `${p.marker} is applied exactly once`).toBe(2);
-    text = text.replace(p.to, p.from);
-  }
-  expect(text).not.toContain('mail2ticket patch');
-  writeFileSync(file, text);
-  const require = createRequire(import.meta.url);
-  patched = require(join(ROOT, 'node_modules/@zone-eu/mailsplit')).Splitter;
-  original = require(copy).Splitter;
+  both = patchedAndOriginal<Mailsplit>('@zone-eu/mailsplit');
+  expect(both.markers).toEqual([
+    'mail2ticket patch: indexOf',
+    'mail2ticket patch: body lines',
+    'mail2ticket patch: no copy',
+  ]);
+  patched = both.patched.Splitter;
+  original = both.original.Splitter;
+  patchedPassthrough = both.patched.ChunkedPassthrough;
+  originalPassthrough = both.original.ChunkedPassthrough;
 });
 
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => both?.remove());
 
 /** What a splitter hands on, one string per object: nodes by their header block, chunks by bytes. */
 async function split(Splitter: SplitterClass, mail: Buffer, chunkSize: number): Promise<string[]> {
@@ -119,4 +110,53 @@ describe('the patched mailsplit splits like the original', () => {
       rmSync(corpusDir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+/** The chunks a ChunkedPassthrough hands on for `chunks` written one by one. */
+async function pass(Passthrough: PassthroughClass, chunks: Buffer[], chunkSize?: number): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  const stream = Readable.from(chunks).pipe(new Passthrough(chunkSize === undefined ? {} : { chunkSize }));
+  for await (const chunk of stream as AsyncIterable<Buffer>) out.push(chunk);
+  return out;
+}
+
+describe('the patched ChunkedPassthrough hands on what the original does', () => {
+  const bytes = (n: number, seed: number) =>
+    Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
+
+  it('the same bytes at the same boundaries, for small, exact, large and mixed chunks', async () => {
+    const cases: [string, number[], number | undefined][] = [
+      ['one small chunk', [10], undefined],
+      [
+        'small chunks adding up past 64 KiB',
+        Array.from({ length: 300 }, (_, i) => 100 + (i % 977)),
+        undefined,
+      ],
+      ['chunks of exactly 64 KiB', [65536, 65536, 65536], undefined],
+      ['a chunk larger than 64 KiB, then small ones', [200_000, 5, 70_000, 1, 65535, 1], undefined],
+      ['a whole mail in one chunk (a file read whole)', [428_473], undefined],
+      ['empty chunks among others', [0, 7, 0, 65536, 0, 3], undefined],
+      ['a chunk size of 10', [3, 3, 3, 3, 10, 25, 1], 10],
+    ];
+    for (const [label, sizes, chunkSize] of cases) {
+      const input = () => sizes.map((n, i) => bytes(n, i));
+      const [a, b] = await Promise.all([
+        pass(patchedPassthrough, input(), chunkSize),
+        pass(originalPassthrough, input(), chunkSize),
+      ]);
+      expect(
+        a.map((c) => c.length),
+        label,
+      ).toEqual(b.map((c) => c.length));
+      expect(Buffer.concat(a).equals(Buffer.concat(b)), label).toBe(true);
+    }
+  });
+
+  it('hands a chunk of at least chunkSize on as it is when nothing is pending, which the original copies', async () => {
+    const big = bytes(100_000, 1);
+    const [a] = await pass(patchedPassthrough, [big]);
+    expect(a!.buffer).toBe(big.buffer);
+    const [b] = await pass(originalPassthrough, [bytes(100_000, 1)]);
+    expect(b!.equals(big)).toBe(true);
+  });
 });

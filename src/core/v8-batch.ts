@@ -13,8 +13,9 @@ import { setFlagsFromString } from 'node:v8';
 export const BATCH_INTERRUPT_BUDGET = 4 * 66 * 1024;
 
 /**
- * The V8 the figure was measured on. V8 12 and later (Node 22, 24) tier up through Maglev first,
- * with budgets of their own: the flag is left at its default there until measured.
+ * The V8 the figures were measured on. V8 12 and later (Node 22, 24) tier up through Maglev first,
+ * with budgets of their own, and size and collect their heaps differently: the flags are left at
+ * their defaults there until measured.
  */
 const MEASURED_V8_MAJOR = 11;
 
@@ -34,18 +35,51 @@ const PROCESS_FLAGS: NodeFlagsEnv = { execArgv: process.execArgv, nodeOptions: p
 /** Whether the user set one of these V8 flags (named with dashes; V8 takes `_` for `-` too). */
 function userSet(env: NodeFlagsEnv, ...names: string[]): boolean {
   const own = [...env.execArgv, ...(env.nodeOptions ?? '').split(/\s+/)];
-  const set = new RegExp(`^--(?:${names.map((n) => n.replace(/-/g, '[-_]')).join('|')})\\b`);
+  // the whole name: `--parallel-scavenge-task-trace` is not `--parallel-scavenge`
+  const set = new RegExp(`^--(?:${names.map((n) => n.replace(/-/g, '[-_]')).join('|')})(?:=|$)`);
   return own.some((a) => set.test(a));
 }
 
 /**
- * The flags a batch run sets: none on another V8, or when the user set the interrupt budget
- * themselves (`node --interrupt-budget=N`, or NODE_OPTIONS).
+ * How far V8 lets a heap's old generation grow past what the last full collection found alive
+ * before it collects again, in percent, for a batch run. V8 picks 10 to 300 % itself from its
+ * collection speed, and with a heap limit of 2 GB or more (any machine with 4 GB of memory) it
+ * chose the top of that range for the thread that prepares the mails: its old generation filled to
+ * about 4 times its 27-33 MiB of live objects between full collections, most of the peak RSS's
+ * excess over 200 MiB (docs/benchmarks.md, "ninth session"). At 80 % each full collection comes at
+ * 1.8 times the live size.
+ *
+ * Measured on the 2-core benchmark machine (tenth session, docs/benchmarks.md), rotated rounds on
+ * the bench corpus with NO_PARALLEL_SCAVENGE and that session's dependency patches: 100 %, peak RSS
+ * 193-204 MiB; 80 %, 182-193 MiB at +1.6 % wall time against 100 %; 60 %, 176-179 MiB at +3.7 %;
+ * V8's own choice, 259-263 MiB. With the parallel scavenger off, 80 % is as fast as the previous
+ * release was with V8's own choice (8 alternated pairs: 3.67 s against 3.71 s).
+ */
+export const BATCH_HEAP_GROWING_PERCENT = 80;
+
+/**
+ * Whether a batch run keeps V8's minor collections on the thread that allocates. V8 splits each
+ * one across its helper threads; in a replay with workers every core already runs a thread of the
+ * replay's own (`--jobs auto`: a parse worker per core but one, and the thread that prepares), so
+ * the helpers only wait for a core and the collection waits for them. Measured (tenth session),
+ * rotated rounds on the bench corpus: 3.39-3.40 s against 3.61 s wall (-4 to -6 %), and with one
+ * worker (`--jobs 1`, where a core is free) no slower (4.91 s against 4.95 s).
+ */
+export const NO_PARALLEL_SCAVENGE = '--no-parallel-scavenge';
+
+/**
+ * The flags a batch run sets: none on another V8; each one only when the user did not set it (or
+ * what implies it) themselves, on the `node` command line or in NODE_OPTIONS.
  */
 export function batchV8Flags(env: BatchTuningEnv): string[] {
   if (Number.parseInt(env.v8Version, 10) !== MEASURED_V8_MAJOR) return [];
-  if (userSet(env, 'interrupt-budget')) return [];
-  return [`--interrupt-budget=${BATCH_INTERRUPT_BUDGET}`];
+  const flags: string[] = [];
+  if (!userSet(env, 'interrupt-budget')) flags.push(`--interrupt-budget=${BATCH_INTERRUPT_BUDGET}`);
+  if (!userSet(env, 'parallel-scavenge', 'no-parallel-scavenge', 'single-threaded-gc', 'single-threaded'))
+    flags.push(NO_PARALLEL_SCAVENGE);
+  if (!userSet(env, 'heap-growing-percent'))
+    flags.push(`--heap-growing-percent=${BATCH_HEAP_GROWING_PERCENT}`);
+  return flags;
 }
 
 /**

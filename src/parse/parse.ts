@@ -253,7 +253,10 @@ class HeaderTap extends Transform {
 
   private keepBody(chunk: Buffer): void {
     if (this.bodyLength >= FALLBACK_BODY_BYTES || chunk.length === 0) return;
-    const slice = Buffer.from(chunk.subarray(0, FALLBACK_BODY_BYTES - this.bodyLength));
+    // A view, not a copy: the chunk is alive while the mail parses anyway (a file read whole is one
+    // chunk), and streams do not reuse a chunk once pushed. The copies were 42 MiB of the parse
+    // worker's ArrayBuffers over the benchmark corpus (issue 15, tenth session).
+    const slice = chunk.subarray(0, FALLBACK_BODY_BYTES - this.bodyLength);
     this.bodyParts.push(slice);
     this.bodyLength += slice.length;
   }
