@@ -43,11 +43,11 @@ function userSet(env: NodeFlagsEnv, ...names: string[]): boolean {
 /**
  * How far V8 lets a heap's old generation grow past what the last full collection found alive
  * before it collects again, in percent, for a batch run. V8 picks 10 to 300 % itself from its
- * collection speed, and with a heap limit of 2 GB or more (any machine with 4 GB of memory) it
- * chose the top of that range for the thread that prepares the mails: its old generation filled to
- * about 4 times its 27-33 MiB of live objects between full collections, most of the peak RSS's
- * excess over 200 MiB (docs/benchmarks.md, "ninth session"). At 80 % each full collection comes at
- * 1.8 times the live size.
+ * collection speed, and with a heap limit of 2 GB or more (Node's default on a machine with 8 GB
+ * of memory or more) it chose the top of that range for the thread that prepares the mails: its
+ * old generation filled to about 4 times its 27-33 MiB of live objects between full collections,
+ * most of the peak RSS's excess over 200 MiB (docs/benchmarks.md, "ninth session"). At 80 % each
+ * full collection comes at 1.8 times the live size.
  *
  * Measured on the 2-core benchmark machine (tenth session, docs/benchmarks.md), rotated rounds on
  * the bench corpus with NO_PARALLEL_SCAVENGE and that session's dependency patches: 100 %, peak RSS
