@@ -32,11 +32,14 @@ export interface BatchTuningEnv extends NodeFlagsEnv {
 
 const PROCESS_FLAGS: NodeFlagsEnv = { execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS };
 
-/** Whether the user set one of these V8 flags (named with dashes; V8 takes `_` for `-` too). */
+/**
+ * Whether the user set one of these V8 flags, either way: named with dashes, as V8 takes `_` for
+ * `-` too, and a boolean one also as `--no-NAME`.
+ */
 function userSet(env: NodeFlagsEnv, ...names: string[]): boolean {
   const own = [...env.execArgv, ...(env.nodeOptions ?? '').split(/\s+/)];
   // the whole name: `--parallel-scavenge-task-trace` is not `--parallel-scavenge`
-  const set = new RegExp(`^--(?:${names.map((n) => n.replace(/-/g, '[-_]')).join('|')})(?:=|$)`);
+  const set = new RegExp(`^--(?:no[-_])?(?:${names.map((n) => n.replace(/-/g, '[-_]')).join('|')})(?:=|$)`);
   return own.some((a) => set.test(a));
 }
 
@@ -75,7 +78,7 @@ export function batchV8Flags(env: BatchTuningEnv): string[] {
   if (Number.parseInt(env.v8Version, 10) !== MEASURED_V8_MAJOR) return [];
   const flags: string[] = [];
   if (!userSet(env, 'interrupt-budget')) flags.push(`--interrupt-budget=${BATCH_INTERRUPT_BUDGET}`);
-  if (!userSet(env, 'parallel-scavenge', 'no-parallel-scavenge', 'single-threaded-gc', 'single-threaded'))
+  if (!userSet(env, 'parallel-scavenge', 'single-threaded-gc', 'single-threaded'))
     flags.push(NO_PARALLEL_SCAVENGE);
   if (!userSet(env, 'heap-growing-percent'))
     flags.push(`--heap-growing-percent=${BATCH_HEAP_GROWING_PERCENT}`);
